@@ -1,0 +1,289 @@
+/*
+ * vmsim/mmu.h - the memory-management unit: control registers, loads,
+ * stores and instruction fetches through paging, page faults.
+ *
+ * The MMU implements 32-bit paging and PAE paging as the Intel SDM
+ * Vol. 3A chapter 4 describes them.  An access
+ *
+ *     linear address --TLB hit--> physical address --> RAM
+ *                    \--miss--> page walk (reads entries from RAM,
+ *                                writes A/D bits back) --> TLB fill
+ *
+ * either completes, or returns VMSIM_ERR_PAGE_FAULT with the fault as a
+ * value (vmsim_fault_t: CR2, the x86 error code, why), or VMSIM_ERR_BUS
+ * when a physical address outside RAM was reached.  With CR0.PG = 0 the
+ * linear address is the physical address.
+ *
+ * A kernel running on the machine can register a fault handler; it is
+ * called for each page fault, may fix the page tables (with accesses of
+ * its own), and asks for the access to be retried once.
+ */
+#ifndef VMSIM_MMU_H
+#define VMSIM_MMU_H
+
+#include "base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Control-register and page-table bits (Intel SDM names). */
+#define VMSIM_CR0_PE (1u << 0)
+#define VMSIM_CR0_WP (1u << 16)
+#define VMSIM_CR0_PG (1u << 31)
+#define VMSIM_CR4_PSE (1u << 4)
+#define VMSIM_CR4_PAE (1u << 5)
+#define VMSIM_CR4_PGE (1u << 7)
+#define VMSIM_CR4_SMEP (1u << 20)
+#define VMSIM_CR4_SMAP (1u << 21)
+#define VMSIM_EFER_NXE (1u << 11)
+
+#define VMSIM_PTE_P (1u << 0)
+#define VMSIM_PTE_RW (1u << 1)
+#define VMSIM_PTE_US (1u << 2)
+#define VMSIM_PTE_PWT (1u << 3)
+#define VMSIM_PTE_PCD (1u << 4)
+#define VMSIM_PTE_A (1u << 5)
+#define VMSIM_PTE_D (1u << 6)
+#define VMSIM_PTE_PS (1u << 7)   /* in a PDE: large page */
+#define VMSIM_PTE_PAT (1u << 7)  /* in a PTE */
+#define VMSIM_PTE_G (1u << 8)
+#define VMSIM_PTE_XD (1ull << 63) /* PAE entries, with EFER.NXE */
+
+/* Page-fault error code bits. */
+#define VMSIM_PF_P (1u << 0)
+#define VMSIM_PF_W (1u << 1)
+#define VMSIM_PF_U (1u << 2)
+#define VMSIM_PF_RSVD (1u << 3)
+#define VMSIM_PF_I (1u << 4)
+
+typedef enum vmsim_reg {
+    VMSIM_REG_CR0 = 0,
+    VMSIM_REG_CR2,
+    VMSIM_REG_CR3,
+    VMSIM_REG_CR4,
+    VMSIM_REG_EFER,
+    VMSIM_REG_COUNT
+} vmsim_reg_t;
+
+typedef enum vmsim_mode {
+    VMSIM_SUPERVISOR = 0, /* CPL 0 */
+    VMSIM_USER = 1        /* CPL 3 */
+} vmsim_mode_t;
+
+typedef enum vmsim_access {
+    VMSIM_READ = 0,
+    VMSIM_WRITE = 1,
+    VMSIM_FETCH = 2
+} vmsim_access_t;
+
+/* Why a page fault happened, beyond what the error code says. */
+typedef enum vmsim_fault_reason {
+    VMSIM_WHY_NONE = 0,
+    VMSIM_WHY_NOT_PRESENT,   /* P = 0 in an entry of the walk */
+    VMSIM_WHY_RESERVED,      /* a reserved bit is set in an entry */
+    VMSIM_WHY_USER_TO_SUP,   /* user access to a supervisor page (U/S = 0 somewhere) */
+    VMSIM_WHY_READ_ONLY,     /* write to a page with R/W = 0 somewhere (user, or supervisor with CR0.WP) */
+    VMSIM_WHY_SMEP,          /* supervisor fetch from a user page with CR4.SMEP */
+    VMSIM_WHY_SMAP,          /* supervisor data access to a user page with CR4.SMAP and AC = 0 */
+    VMSIM_WHY_XD             /* fetch from a page with XD = 1 (PAE, EFER.NXE) */
+} vmsim_fault_reason_t;
+
+/* A page fault, as a value. */
+typedef struct vmsim_fault {
+    uint32_t cr2;                /* the faulting linear address (first faulting byte) */
+    uint32_t error_code;         /* x86 #PF error code: VMSIM_PF_* bits */
+    vmsim_fault_reason_t reason; /* the rule that failed */
+    vmsim_access_t access;
+    vmsim_mode_t mode;
+    int level;                   /* walk level that decided it: see vmsim_level_t */
+} vmsim_fault_t;
+
+/* The outcome of one access through vmsim_access(). */
+typedef struct vmsim_result {
+    vmsim_status_t status; /* VMSIM_OK, VMSIM_ERR_PAGE_FAULT or VMSIM_ERR_BUS (or an argument error) */
+    uint64_t paddr;        /* VMSIM_OK: physical address of the first byte */
+    uint64_t bus_addr;     /* VMSIM_ERR_BUS: the entry address (walk) or the first byte outside RAM */
+    vmsim_fault_t fault;   /* VMSIM_ERR_PAGE_FAULT: the fault */
+} vmsim_result_t;
+
+/* --- Registers --------------------------------------------------------- */
+
+/* Load a control register or IA32_EFER with the effects of MOV to CRn /
+ * WRMSR: a CR3 load flushes the non-global TLB entries (and in PAE
+ * paging loads the four PDPTEs); changing CR0.PG, CR0.WP, CR4.PGE,
+ * CR4.PSE, CR4.PAE, CR4.SMEP or CR4.SMAP flushes every entry.  Returns
+ * VMSIM_ERR_GP and changes nothing when x86 refuses the load: CR0 with
+ * PG = 1 and PE = 0; CR4 with a bit this CPU does not have; CR0.PG = 1
+ * with EFER.LME; a PAE PDPTE load that finds a present PDPTE with a
+ * reserved bit set.  VMSIM_ERR_INVALID for CR2 values above 32 bits or an
+ * unknown register. */
+VMSIM_API vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value);
+
+/* Read a register into *out.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
+VMSIM_API vmsim_status_t vmsim_read_reg(const vmsim_machine_t *m, vmsim_reg_t reg, uint64_t *out);
+
+/* EFLAGS.AC (matters only for SMAP).  STAC / CLAC. */
+VMSIM_API vmsim_status_t vmsim_set_ac(vmsim_machine_t *m, bool ac);
+VMSIM_API bool vmsim_get_ac(const vmsim_machine_t *m);
+
+/* INVLPG: drop the TLB entries for the page that contains `vaddr`,
+ * global ones and large pages included, in every TLB. */
+VMSIM_API vmsim_status_t vmsim_invlpg(vmsim_machine_t *m, uint32_t vaddr);
+
+/* Physical-address width used for reserved-bit checks (32..52; the
+ * machine's config sets it at creation).  Changing it flushes the TLBs.
+ * VMSIM_ERR_INVALID outside 32..52. */
+VMSIM_API vmsim_status_t vmsim_set_maxphyaddr(vmsim_machine_t *m, unsigned bits);
+
+/* The paging mode the registers select. */
+typedef enum vmsim_paging {
+    VMSIM_PAGING_OFF = 0, /* CR0.PG = 0: linear = physical */
+    VMSIM_PAGING_32BIT,   /* CR0.PG = 1, CR4.PAE = 0 */
+    VMSIM_PAGING_PAE      /* CR0.PG = 1, CR4.PAE = 1 */
+} vmsim_paging_t;
+
+VMSIM_API vmsim_paging_t vmsim_paging_mode(const vmsim_machine_t *m);
+
+/* --- Accesses -------------------------------------------------------------
+ * One access of `size` = 1, 2, 4 or 8 bytes is a single instruction's
+ * access: when it crosses a page boundary both pages are translated,
+ * lowest first, and no byte is written unless both translate (CR2 is then
+ * the first faulting byte).  Data is little-endian. */
+
+/* The general form: `access` of `size` bytes at `vaddr` in `mode`.
+ * For VMSIM_WRITE `buf` supplies the bytes; for reads and fetches it
+ * receives them.  `buf` may be NULL (the access happens, the data is
+ * dropped, or for a write zero bytes are stored).  `res` may be NULL.
+ * Returns the same status that is placed in res->status:
+ * VMSIM_OK, VMSIM_ERR_PAGE_FAULT (CR2 set, fault in *res and in
+ * vmsim_last_fault()), VMSIM_ERR_BUS, VMSIM_ERR_NULL (m NULL),
+ * VMSIM_ERR_INVALID (size not 1/2/4/8, unknown access or mode). */
+VMSIM_API vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access,
+                                      vmsim_mode_t mode, uint32_t vaddr, void *buf,
+                                      unsigned size, vmsim_result_t *res);
+
+/* Typed loads and stores.  Return as vmsim_access() (VMSIM_ERR_NULL also
+ * for out == NULL); *out is written only on VMSIM_OK. */
+VMSIM_API vmsim_status_t vmsim_read8(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint8_t *out);
+VMSIM_API vmsim_status_t vmsim_read16(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint16_t *out);
+VMSIM_API vmsim_status_t vmsim_read32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t *out);
+VMSIM_API vmsim_status_t vmsim_read64(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint64_t *out);
+VMSIM_API vmsim_status_t vmsim_write8(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint8_t value);
+VMSIM_API vmsim_status_t vmsim_write16(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint16_t value);
+VMSIM_API vmsim_status_t vmsim_write32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t value);
+VMSIM_API vmsim_status_t vmsim_write64(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint64_t value);
+/* A 4-byte instruction fetch. */
+VMSIM_API vmsim_status_t vmsim_fetch32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t *out);
+
+/* Byte ranges of any length, copied page by page like a string
+ * instruction: each page is translated and copied before the next, so on
+ * a fault the bytes of the earlier pages have been transferred.
+ * *n_done (may be NULL) receives how many bytes were.  A range may not
+ * wrap past 0xFFFFFFFF (VMSIM_ERR_INVALID). */
+VMSIM_API vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
+                                          void *buf, size_t len, size_t *n_done);
+VMSIM_API vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
+                                           const void *buf, size_t len, size_t *n_done);
+VMSIM_API vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
+                                          uint8_t byte, size_t len, size_t *n_done);
+
+/* The last page fault raised on this machine (zero before the first). */
+VMSIM_API vmsim_status_t vmsim_last_fault(const vmsim_machine_t *m, vmsim_fault_t *out);
+
+/* --- Fault handler --------------------------------------------------------
+ * Called for every page fault, before the access returns.  The handler may
+ * make accesses of its own (they are not passed to it again: a fault
+ * inside the handler is returned to the handler) and may change registers.
+ * Return VMSIM_FAULT_RETRY to have the access tried once more (its result
+ * is final), or VMSIM_FAULT_UNHANDLED to return the fault to the caller. */
+typedef enum vmsim_fault_action {
+    VMSIM_FAULT_UNHANDLED = 0,
+    VMSIM_FAULT_RETRY = 1
+} vmsim_fault_action_t;
+
+typedef vmsim_fault_action_t (*vmsim_fault_handler_fn)(vmsim_machine_t *m,
+                                                        const vmsim_fault_t *fault,
+                                                        void *user);
+
+/* Install (or with handler NULL remove) the fault handler. */
+VMSIM_API vmsim_status_t vmsim_set_fault_handler(vmsim_machine_t *m, vmsim_fault_handler_fn handler,
+                                                 void *user);
+
+/* --- Looking inside: walks and translations ----------------------------- */
+
+typedef enum vmsim_level {
+    VMSIM_LEVEL_NONE = -1,
+    VMSIM_LEVEL_PDPTE = 0, /* PAE: page-directory-pointer-table entry (a register) */
+    VMSIM_LEVEL_PDE = 1,
+    VMSIM_LEVEL_PTE = 2
+} vmsim_level_t;
+
+/* One entry the walk used. */
+typedef struct vmsim_walk_step {
+    vmsim_level_t level;
+    unsigned index;      /* index of the entry in its table */
+    uint64_t table;      /* physical base of the table */
+    uint64_t addr;       /* physical address of the entry */
+    unsigned width;      /* 4 (32-bit paging) or 8 (PAE) bytes */
+    uint64_t value;      /* the entry as read */
+    uint64_t new_value;  /* after A/D write-back (== value when unchanged) */
+    bool leaf;           /* maps the page (PTE, or a large-page PDE) */
+} vmsim_walk_step_t;
+
+typedef enum vmsim_outcome {
+    VMSIM_OUTCOME_OK = 0,
+    VMSIM_OUTCOME_FAULT,
+    VMSIM_OUTCOME_BUS
+} vmsim_outcome_t;
+
+/* One translation of one page of an access: what vmsim_translate()
+ * returns and what a translation observer is shown. */
+typedef struct vmsim_translation {
+    uint32_t vaddr;          /* linear address translated */
+    vmsim_access_t access;
+    vmsim_mode_t mode;
+    vmsim_paging_t paging;
+    bool tlb_hit;            /* answered by a TLB entry (no walk unless dirty_walk/rewalk) */
+    bool walked;             /* steps[] describe a walk of the tables */
+    bool dirty_walk;         /* walked only to set D */
+    unsigned n_steps;
+    vmsim_walk_step_t steps[3];
+    bool writable, user, executable; /* rights combined over the levels */
+    vmsim_outcome_t outcome;
+    uint64_t paddr;          /* OK: physical address */
+    uint32_t page_size;      /* OK: 4 KiB, 2 MiB or 4 MiB */
+    uint64_t bus_addr;       /* BUS: the address outside RAM */
+    vmsim_fault_t fault;     /* FAULT */
+    bool cached;             /* OK and put into a TLB */
+    int tlb;                 /* the TLB that served it (vmsim_tlb_id_t), -1 for none */
+} vmsim_translation_t;
+
+/* Translate `vaddr` as `access` in `mode` with the current registers and
+ * tables, without side effects: no TLB lookup or fill, no A/D write-back,
+ * no statistic, no CR2.  steps[].new_value shows what a real walk would
+ * write.  Returns VMSIM_OK (translation in *out, whatever its outcome),
+ * VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
+VMSIM_API vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access,
+                                         vmsim_mode_t mode, uint32_t vaddr,
+                                         vmsim_translation_t *out);
+
+/* Called after every page translation an access makes (TLB hit or
+ * walk), for explaining and tracing.  While an observer is installed the
+ * fast path is off (results and statistics are unchanged). */
+typedef void (*vmsim_translation_observer_fn)(void *user, const vmsim_translation_t *t);
+VMSIM_API vmsim_status_t vmsim_set_translation_observer(vmsim_machine_t *m,
+                                                        vmsim_translation_observer_fn fn,
+                                                        void *user);
+
+/* Names for printing: "read", "write", "fetch"; "sup", "user";
+ * "PDPTE", "PDE", "PTE"; a sentence for a fault reason. */
+VMSIM_API const char *vmsim_access_name(vmsim_access_t access);
+VMSIM_API const char *vmsim_mode_name(vmsim_mode_t mode);
+VMSIM_API const char *vmsim_level_name(vmsim_level_t level);
+VMSIM_API const char *vmsim_fault_reason_text(vmsim_fault_reason_t reason);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+/*
+ * vmsim/vmsim.h - the whole public API of libvmsim.
+ *
+ *   vmsim/base.h     status codes, the machine handle
+ *   vmsim/machine.h  creating a machine, RAM, the bus/DMA port, statistics
+ *   vmsim/mmu.h      registers, accesses, page faults, walks
+ *   vmsim/tlb.h      TLB geometry, replacement policies, entries
+ */
+#ifndef VMSIM_VMSIM_H
+#define VMSIM_VMSIM_H
+
+#include "base.h"
+#include "machine.h"
+#include "mmu.h"
+#include "tlb.h"
+
+#endif

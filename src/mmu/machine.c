@@ -1,0 +1,262 @@
+/*
+ * machine.c - creating and destroying machines, simulated RAM, the
+ * bus/DMA port, statistics banks.
+ *
+ * RAM is one anonymous mapping of ram_size bytes made with MAP_NORESERVE:
+ * the host kernel gives it pages only when they are first written, so
+ * a 4 GiB machine starts in microseconds and costs what its programs
+ * touch.  The bus port is the only way into RAM that does not go
+ * through the MMU; it exists for loaders, swap I/O and debuggers.
+ */
+#include "mmu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void vmsim_config_default(vmsim_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->ram_bytes = VMSIM_RAM_DEFAULT;
+    cfg->maxphyaddr = 40;
+    cfg->split_tlb = true;
+    cfg->dtlb = vmsim_tlb_config(64, 4, VMSIM_TLB_LRU);
+    cfg->itlb = vmsim_tlb_config(64, 4, VMSIM_TLB_LRU);
+    cfg->fast_path = true;
+}
+
+static vmsim_status_t check_config(const vmsim_config_t *c)
+{
+    if (c->ram_bytes < VMSIM_RAM_MIN || c->ram_bytes > VMSIM_RAM_MAX || c->ram_bytes % VMSIM_PAGE_SIZE)
+        return VMSIM_ERR_INVALID;
+    if (c->maxphyaddr < 32 || c->maxphyaddr > 52)
+        return VMSIM_ERR_INVALID;
+    vmsim_status_t rc = vmsim_tlb_config_check(&c->dtlb);
+    if (rc == VMSIM_OK && c->split_tlb)
+        rc = vmsim_tlb_config_check(&c->itlb);
+    return rc;
+}
+
+static vmsim_status_t make_tlbs(vmsim_machine_t *m)
+{
+    const vmsim_config_t *c = &m->cfg;
+    if (c->dtlb.entries) {
+        m->dtlb = tlb_create(&c->dtlb, m->fast, &m->st->dtlb);
+        if (!m->dtlb)
+            return VMSIM_ERR_NOMEM;
+    }
+    if (!c->split_tlb) {
+        m->itlb = m->dtlb;
+    } else if (c->itlb.entries) {
+        m->itlb = tlb_create(&c->itlb, m->fast, &m->st->itlb);
+        if (!m->itlb)
+            return VMSIM_ERR_NOMEM;
+    }
+    return VMSIM_OK;
+}
+
+static void clear_fast(vmsim_machine_t *m)
+{
+    for (unsigned k = 0; k < FAST_KINDS; k++)
+        for (unsigned i = 0; i < FAST_SLOTS; i++)
+            m->fast[k][i].tag = FAST_NONE;
+}
+
+vmsim_status_t vmsim_create(const vmsim_config_t *cfg, vmsim_machine_t **out)
+{
+    vmsim_config_t defaults;
+    if (!out)
+        return VMSIM_ERR_NULL;
+    if (!cfg) {
+        vmsim_config_default(&defaults);
+        cfg = &defaults;
+    }
+    vmsim_status_t rc = check_config(cfg);
+    if (rc)
+        return rc;
+    vmsim_machine_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return VMSIM_ERR_NOMEM;
+    m->cfg = *cfg;
+    m->ram_size = cfg->ram_bytes;
+    m->maxphyaddr = cfg->maxphyaddr;
+    m->st = &m->stats[VMSIM_BANK_PROGRAM];
+    m->fast_on = cfg->fast_path;
+    clear_fast(m);
+    void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED) {
+        free(m);
+        return VMSIM_ERR_NOMEM;
+    }
+    m->ram = ram;
+    rc = make_tlbs(m);
+    if (rc) {
+        vmsim_destroy(m);
+        return rc;
+    }
+    mmu_update_mode(m);
+    *out = m;
+    return VMSIM_OK;
+}
+
+void vmsim_destroy(vmsim_machine_t *m)
+{
+    if (!m)
+        return;
+    if (m->itlb != m->dtlb)
+        tlb_destroy(m->itlb);
+    tlb_destroy(m->dtlb);
+    if (m->ram)
+        munmap(m->ram, m->ram_size);
+    free(m);
+}
+
+const vmsim_config_t *vmsim_get_config(const vmsim_machine_t *m) { return m ? &m->cfg : NULL; }
+
+uint64_t vmsim_ram_size(const vmsim_machine_t *m) { return m ? m->ram_size : 0; }
+
+/* --- bus port --- */
+
+static vmsim_status_t bus_check(const vmsim_machine_t *m, uint64_t paddr, const void *buf, size_t len)
+{
+    if (!m || (!buf && len))
+        return VMSIM_ERR_NULL;
+    return ram_contains(m, paddr, len) ? VMSIM_OK : VMSIM_ERR_BUS;
+}
+
+vmsim_status_t vmsim_bus_read(const vmsim_machine_t *m, uint64_t paddr, void *buf, size_t len)
+{
+    vmsim_status_t rc = bus_check(m, paddr, buf, len);
+    if (rc == VMSIM_OK && len)
+        memcpy(buf, m->ram + paddr, len);
+    return rc;
+}
+
+vmsim_status_t vmsim_bus_write(vmsim_machine_t *m, uint64_t paddr, const void *buf, size_t len)
+{
+    vmsim_status_t rc = bus_check(m, paddr, buf, len);
+    if (rc == VMSIM_OK && len)
+        memcpy(m->ram + paddr, buf, len);
+    return rc;
+}
+
+vmsim_status_t vmsim_bus_fill(vmsim_machine_t *m, uint64_t paddr, uint8_t byte, size_t len)
+{
+    vmsim_status_t rc = bus_check(m, paddr, "", 0);
+    if (rc == VMSIM_OK && !ram_contains(m, paddr, len))
+        rc = VMSIM_ERR_BUS;
+    if (rc == VMSIM_OK && len)
+        memset(m->ram + paddr, byte, len);
+    return rc;
+}
+
+vmsim_status_t vmsim_bus_read32(const vmsim_machine_t *m, uint64_t paddr, uint32_t *out)
+{
+    if (!out)
+        return VMSIM_ERR_NULL;
+    if (paddr & 3)
+        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
+    return vmsim_bus_read(m, paddr, out, 4);
+}
+
+vmsim_status_t vmsim_bus_write32(vmsim_machine_t *m, uint64_t paddr, uint32_t value)
+{
+    if (paddr & 3)
+        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
+    return vmsim_bus_write(m, paddr, &value, 4);
+}
+
+vmsim_status_t vmsim_bus_read64(const vmsim_machine_t *m, uint64_t paddr, uint64_t *out)
+{
+    if (!out)
+        return VMSIM_ERR_NULL;
+    if (paddr & 7)
+        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
+    return vmsim_bus_read(m, paddr, out, 8);
+}
+
+vmsim_status_t vmsim_bus_write64(vmsim_machine_t *m, uint64_t paddr, uint64_t value)
+{
+    if (paddr & 7)
+        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
+    return vmsim_bus_write(m, paddr, &value, 8);
+}
+
+/* --- statistics --- */
+
+static void finish_tlb_stats(vmsim_tlb_stats_t *s) { s->lookups = s->hits + s->misses; }
+
+vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsim_stats_t *out)
+{
+    if (!m || !out)
+        return VMSIM_ERR_NULL;
+    if ((unsigned)bank >= VMSIM_BANK_COUNT)
+        return VMSIM_ERR_INVALID;
+    *out = m->stats[bank];
+    finish_tlb_stats(&out->dtlb);
+    finish_tlb_stats(&out->itlb);
+    return VMSIM_OK;
+}
+
+vmsim_status_t vmsim_reset_stats(vmsim_machine_t *m)
+{
+    if (!m)
+        return VMSIM_ERR_NULL;
+    memset(m->stats, 0, sizeof m->stats);
+    return VMSIM_OK;
+}
+
+vmsim_status_t vmsim_set_stats_bank(vmsim_machine_t *m, vmsim_bank_t bank, vmsim_bank_t *previous)
+{
+    if (!m)
+        return VMSIM_ERR_NULL;
+    if ((unsigned)bank >= VMSIM_BANK_COUNT)
+        return VMSIM_ERR_INVALID;
+    if (previous)
+        *previous = m->bank;
+    m->bank = bank;
+    m->st = &m->stats[bank];
+    if (m->dtlb)
+        m->dtlb->st = &m->st->dtlb;
+    if (m->itlb && m->itlb != m->dtlb)
+        m->itlb->st = &m->st->itlb;
+    return VMSIM_OK;
+}
+
+/* --- TLB views --- */
+
+static const struct tlb *pick_tlb(const vmsim_machine_t *m, vmsim_tlb_id_t id)
+{
+    return id == VMSIM_ITLB ? m->itlb : m->dtlb;
+}
+
+uint32_t vmsim_tlb_size(const vmsim_machine_t *m, vmsim_tlb_id_t id)
+{
+    const struct tlb *t = m ? pick_tlb(m, id) : NULL;
+    return t ? t->cfg.entries : 0;
+}
+
+vmsim_status_t vmsim_tlb_entry(const vmsim_machine_t *m, vmsim_tlb_id_t id, uint32_t index,
+                               vmsim_tlb_entry_t *out)
+{
+    if (!m || !out)
+        return VMSIM_ERR_NULL;
+    if (id != VMSIM_DTLB && id != VMSIM_ITLB)
+        return VMSIM_ERR_INVALID;
+    const struct tlb *t = pick_tlb(m, id);
+    if (!t || index >= t->cfg.entries)
+        return VMSIM_ERR_INVALID;
+    tlb_describe(t, index, out);
+    return VMSIM_OK;
+}
+
+vmsim_status_t vmsim_tlb_flush_all(vmsim_machine_t *m)
+{
+    if (!m)
+        return VMSIM_ERR_NULL;
+    mmu_flush(m, false);
+    return VMSIM_OK;
+}

@@ -1,0 +1,131 @@
+/*
+ * tlb_internal.h - the TLB as the MMU sees it.
+ *
+ * A TLB is an array of sets, each of `n_ways` ways:
+ *
+ *     ways[set * n_ways + way]     set = vpn & set_mask
+ *
+ *     struct tlb_way (32 bytes)
+ *     +----------+--------+------+--------+---------+--------+-----+
+ *     | key      | rights | fast | pbase  | stamp   | set    | way |
+ *     +----------+--------+------+--------+---------+--------+-----+
+ *       key = vpn << 2 | size code (0 = invalid), so a hit is one
+ *       compare per way; vpn = linear address >> page shift.
+ *
+ * In front of the modelled TLBs sits the fast cache: per access kind
+ * (read/write/fetch x supervisor/user) a direct-mapped table of
+ * FAST_SLOTS host-side shortcuts, each naming the modelled way it stands
+ * for.  A fast hit does exactly what a modelled hit does (statistics,
+ * replacement state) without searching the set.  A shortcut exists only
+ * while its way is valid and only for accesses the way permits without
+ * a walk, so it never changes a result: whenever a way is evicted,
+ * invalidated or rewritten, tlb_drop_fast() clears its shortcuts.
+ */
+#ifndef VMSIM_TLB_INTERNAL_H
+#define VMSIM_TLB_INTERNAL_H
+
+#include "vmsim/machine.h"
+#include "vmsim/tlb.h"
+
+enum {
+    TLB_SIZE_INVALID = 0,
+    TLB_SIZE_4K = 1,
+    TLB_SIZE_2M = 2,
+    TLB_SIZE_4M = 3
+};
+
+/* Rights bits cached in a way. */
+enum {
+    TLB_W = 1u << 0, /* writable at every level */
+    TLB_U = 1u << 1, /* user at every level */
+    TLB_XD = 1u << 2, /* execute-disable (PAE with NXE) */
+    TLB_D = 1u << 3, /* leaf D bit set */
+    TLB_G = 1u << 4  /* global (leaf G while CR4.PGE) */
+};
+
+struct tlb_way {
+    uint32_t key;        /* vpn << 2 | size code; 0 when invalid */
+    uint8_t rights;      /* TLB_* bits */
+    uint8_t fast_kinds;  /* fast-cache kinds that may point here */
+    uint16_t unused;
+    uint64_t pbase;      /* physical base of the page */
+    uint64_t stamp;      /* LRU: last use; FIFO: fill time */
+    uint32_t set, way;
+};
+
+#define FAST_KINDS 6
+#define FAST_BITS 10
+#define FAST_SLOTS (1u << FAST_BITS)
+#define FAST_MASK (FAST_SLOTS - 1)
+#define FAST_NONE 0xffffffffu
+#define FAST_KIND(access, mode) ((unsigned)(access) * 2u + (unsigned)(mode))
+
+struct tlb;
+
+struct fast_entry {
+    uint32_t tag;         /* linear address >> 12, FAST_NONE when empty */
+    uintptr_t delta;      /* host address = linear address + delta */
+    struct tlb_way *way;
+    struct tlb *tlb;
+};
+
+struct tlb {
+    vmsim_tlb_config_t cfg;
+    uint32_t n_sets, set_mask, n_ways;
+    unsigned tree_levels;       /* PLRU: log2(n_ways) */
+    struct tlb_way *ways;
+    uint8_t *plru;              /* PLRU: n_ways bits per set (node 1..n_ways-1) */
+    uint64_t clock;
+    uint32_t rng;
+    uint32_t n_large;           /* valid 2 MiB / 4 MiB entries */
+    uint32_t n_valid;
+    vmsim_tlb_stats_t *st;      /* counters of the current statistics bank */
+    struct fast_entry (*fast)[FAST_SLOTS]; /* the machine's fast tables */
+};
+
+/* Create a TLB for `cfg` (already checked).  NULL when out of memory. */
+struct tlb *tlb_create(const vmsim_tlb_config_t *cfg, struct fast_entry (*fast)[FAST_SLOTS],
+                       vmsim_tlb_stats_t *st);
+void tlb_destroy(struct tlb *t);
+
+static inline uint32_t tlb_key(uint32_t vaddr, unsigned shift, unsigned code)
+{
+    return (vaddr >> shift) << 2 | code;
+}
+
+static inline unsigned tlb_way_shift(const struct tlb_way *w)
+{
+    static const unsigned char shift[4] = {0, 12, 21, 22};
+    return shift[w->key & 3];
+}
+
+/* The valid way that maps `vaddr` (4 KiB first, then a large page of
+ * `large_shift` when the TLB holds any), or NULL.  Counts nothing. */
+struct tlb_way *tlb_find(struct tlb *t, uint32_t vaddr, unsigned large_shift);
+
+/* Record a use of `w` by a hit (LRU stamp, PLRU bits). */
+void tlb_touch(struct tlb *t, struct tlb_way *w);
+
+/* Put a translation into the TLB: the way of its set chosen by the
+ * rules of spec/tlb.md (lowest invalid, else the policy's victim).
+ * Counts the fill and any eviction.  Returns the way. */
+struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t pbase,
+                         unsigned rights);
+
+/* Invalidate one way (its shortcuts too); counts an invalidation. */
+void tlb_invalidate_way(struct tlb *t, struct tlb_way *w);
+
+/* INVLPG: invalidate every way that maps `vaddr`. */
+void tlb_invalidate_page(struct tlb *t, uint32_t vaddr);
+
+/* Invalidate every way, or every non-global way when keep_global.
+ * Counts one flush. */
+void tlb_flush(struct tlb *t, bool keep_global);
+
+/* Clear the fast-cache shortcuts that point at `w`. */
+void tlb_drop_fast(struct tlb *t, struct tlb_way *w);
+
+/* Fill in a public view of way number `index`. */
+void tlb_describe(const struct tlb *t, uint32_t index, vmsim_tlb_entry_t *out);
+
+#endif

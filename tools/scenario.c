@@ -1,0 +1,457 @@
+/*
+ * scenario.c - the scenario language of `vmsim run`.
+ *
+ * A scenario is read line by line.  Each line is split into at most
+ * MAX_FIELDS fields after its comment is cut off; the first field names
+ * the directive, which is looked up in a table giving its argument count
+ * and handler.  The machine is created lazily, at the first directive
+ * that is not `ram`, so that `ram` can size it.
+ *
+ * After an access the words named by phys32/phys64 directives that the
+ * access changed are printed.  To find them without rereading every
+ * word, a translation observer collects what each access may have
+ * written (entries whose A/D bits the walk set, and the data bytes of a
+ * write); only tracked words overlapping those ranges are compared.
+ */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/types.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 8
+#define MAX_TOUCHED 16
+
+struct word {
+    uint64_t addr;
+    unsigned width;
+    uint64_t value;
+};
+
+struct range {
+    uint64_t addr, len;
+};
+
+struct run {
+    const char *name;
+    unsigned line;
+    FILE *out, *err;
+    const struct scenario_options *opt;
+    vmsim_config_t config;
+    vmsim_machine_t *m;
+    bool seen_directive;     /* any directive yet (for `ram`) */
+    struct word *words;      /* tracked words, sorted by address */
+    size_t n_words, cap_words;
+    struct range touched[MAX_TOUCHED];
+    unsigned n_touched;
+    struct range pieces[2];  /* data pieces of the current access */
+    unsigned n_pieces;
+};
+
+static int fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct run *r, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(r->err, "%s:%u: error: ", r->name, r->line);
+    va_start(ap, fmt);
+    vfprintf(r->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', r->err);
+    return 2;
+}
+
+/* Parse a decimal or 0x-hexadecimal number no larger than `max`. */
+static bool parse_number(const char *s, uint64_t max, uint64_t *out)
+{
+    int base = 10;
+    if (s[0] == '0' && s[1] == 'x') {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return false;
+        if (v > (max - d) / (unsigned)base)
+            return false;
+        v = v * (unsigned)base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int number(struct run *r, const char *field, const char *what, uint64_t max, uint64_t *out)
+{
+    if (parse_number(field, max, out))
+        return 0;
+    uint64_t dummy;
+    if (parse_number(field, UINT64_MAX, &dummy))
+        return fail(r, "%s '%s' does not fit (largest is 0x%" PRIx64 ")", what, field, max);
+    return fail(r, "%s '%s' is not a number (decimal, or hexadecimal with 0x)", what, field);
+}
+
+static void observe(void *user, const vmsim_translation_t *t);
+
+static int ensure_machine(struct run *r)
+{
+    if (r->m)
+        return 0;
+    vmsim_status_t rc = vmsim_create(&r->config, &r->m);
+    if (rc) {
+        fprintf(r->err, "%s:%u: error: cannot create the machine: %s\n", r->name, r->line,
+                vmsim_strerror(rc));
+        return rc == VMSIM_ERR_NOMEM ? 1 : 2;
+    }
+    vmsim_set_translation_observer(r->m, observe, r);
+    return 0;
+}
+
+/* --- tracked words --- */
+
+static size_t word_lower_bound(const struct run *r, uint64_t addr)
+{
+    size_t lo = 0, hi = r->n_words;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->words[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int track_word(struct run *r, uint64_t addr, unsigned width, uint64_t value)
+{
+    size_t i = word_lower_bound(r, addr > 4 ? addr - 4 : 0);
+    for (; i < r->n_words && r->words[i].addr < addr + width; i++) {
+        struct word *w = &r->words[i];
+        if (w->addr + w->width <= addr)
+            continue;
+        if (w->addr == addr && w->width == width) {
+            w->value = value;
+            return 0;
+        }
+        return fail(r, "phys%u at 0x%" PRIx64 " overlaps the %u-bit word at 0x%" PRIx64
+                    " named earlier", width * 8, addr, w->width * 8, w->addr);
+    }
+    if (r->n_words == r->cap_words) {
+        size_t cap = r->cap_words ? r->cap_words * 2 : 64;
+        struct word *nw = realloc(r->words, cap * sizeof *nw);
+        if (!nw) {
+            fprintf(r->err, "%s:%u: error: out of memory\n", r->name, r->line);
+            return 1;
+        }
+        r->words = nw;
+        r->cap_words = cap;
+    }
+    memmove(&r->words[i + 1], &r->words[i], (r->n_words - i) * sizeof *r->words);
+    r->words[i] = (struct word){addr, width, value};
+    r->n_words++;
+    return 0;
+}
+
+static void touch(struct run *r, uint64_t addr, uint64_t len)
+{
+    if (r->n_touched < MAX_TOUCHED)
+        r->touched[r->n_touched++] = (struct range){addr, len};
+}
+
+static void observe(void *user, const vmsim_translation_t *t)
+{
+    struct run *r = user;
+    if (r->opt->explain)
+        explain_translation(r->opt->explain, r->m, t);
+    if (t->outcome == VMSIM_OUTCOME_BUS)
+        return;
+    for (unsigned i = 0; i < t->n_steps; i++)
+        if (t->steps[i].new_value != t->steps[i].value)
+            touch(r, t->steps[i].addr, t->steps[i].width);
+    if (t->outcome == VMSIM_OUTCOME_OK && r->n_pieces < 2)
+        r->pieces[r->n_pieces++] = (struct range){t->paddr, 0};
+}
+
+static bool overlaps(const struct word *w, const struct range *g)
+{
+    return w->addr < g->addr + g->len && g->addr < w->addr + w->width;
+}
+
+/* Print the tracked words the last access changed, in address order. */
+static void print_changes(struct run *r)
+{
+    if (!r->n_touched || !r->n_words)
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned i = 0; i < r->n_touched; i++) {
+        if (r->touched[i].addr < lo)
+            lo = r->touched[i].addr;
+        if (r->touched[i].addr + r->touched[i].len > hi)
+            hi = r->touched[i].addr + r->touched[i].len;
+    }
+    for (size_t i = word_lower_bound(r, lo > 8 ? lo - 8 : 0); i < r->n_words; i++) {
+        struct word *w = &r->words[i];
+        if (w->addr >= hi)
+            break;
+        bool hit = false;
+        for (unsigned k = 0; k < r->n_touched && !hit; k++)
+            hit = overlaps(w, &r->touched[k]);
+        if (!hit)
+            continue;
+        uint64_t now = 0;
+        vmsim_bus_read(r->m, w->addr, &now, w->width);
+        if (now != w->value)
+            fprintf(r->out, "  ~ 0x%" PRIx64 " 0x%" PRIx64 " -> 0x%" PRIx64 "\n", w->addr, w->value, now);
+        w->value = now;
+    }
+}
+
+/* --- directives --- */
+
+static int do_ram(struct run *r, char **f)
+{
+    uint64_t bytes;
+    if (r->seen_directive)
+        return fail(r, "'ram' must come before any other directive");
+    int rc = number(r, f[1], "RAM size", VMSIM_RAM_MAX, &bytes);
+    if (rc)
+        return rc;
+    if (bytes < VMSIM_RAM_MIN || bytes % VMSIM_PAGE_SIZE)
+        return fail(r, "RAM size 0x%" PRIx64 " must be a multiple of 4096, at least 4096", bytes);
+    r->config.ram_bytes = bytes;
+    return 0;
+}
+
+static int do_maxphyaddr(struct run *r, char **f)
+{
+    uint64_t bits;
+    int rc = number(r, f[1], "maxphyaddr", 52, &bits);
+    if (rc)
+        return rc;
+    if (bits < 32)
+        return fail(r, "maxphyaddr %" PRIu64 " is out of range (32 to 52)", bits);
+    r->config.maxphyaddr = (unsigned)bits;
+    return r->m ? (vmsim_set_maxphyaddr(r->m, (unsigned)bits) ? 2 : 0) : 0;
+}
+
+static int do_phys(struct run *r, char **f, unsigned width)
+{
+    uint64_t addr, value;
+    int rc = number(r, f[1], "physical address", UINT64_MAX, &addr);
+    if (!rc)
+        rc = number(r, f[2], "value", width == 4 ? UINT32_MAX : UINT64_MAX, &value);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (rc)
+        return rc;
+    if (addr % width)
+        return fail(r, "phys%u address 0x%" PRIx64 " is not %u-byte aligned", width * 8, addr, width);
+    if (addr > vmsim_ram_size(r->m) - width)
+        return fail(r, "phys%u address 0x%" PRIx64 " is outside RAM (size 0x%" PRIx64 ")",
+                    width * 8, addr, vmsim_ram_size(r->m));
+    rc = track_word(r, addr, width, value);
+    if (!rc)
+        vmsim_bus_write(r->m, addr, &value, width);
+    return rc;
+}
+
+static int do_phys32(struct run *r, char **f) { return do_phys(r, f, 4); }
+static int do_phys64(struct run *r, char **f) { return do_phys(r, f, 8); }
+
+static int do_reg(struct run *r, char **f, vmsim_reg_t reg, uint64_t max)
+{
+    uint64_t value;
+    int rc = number(r, f[1], "register value", max, &value);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (rc)
+        return rc;
+    vmsim_status_t st = vmsim_write_reg(r->m, reg, value);
+    if (st == VMSIM_ERR_GP) {
+        fprintf(r->out, "%s 0x%" PRIx64 " -> #GP\n", f[0], value);
+    } else if (st == VMSIM_ERR_BUS) {
+        fprintf(r->out, "%s 0x%" PRIx64 " -> !bus 0x%" PRIx64 "\n", f[0], value,
+                (uint64_t)(value & 0xffffffe0u));
+    } else if (st) {
+        return fail(r, "%s 0x%" PRIx64 ": %s", f[0], value, vmsim_strerror(st));
+    }
+    if (r->opt->explain && st)
+        fprintf(r->opt->explain, "%s 0x%" PRIx64 " refused: %s\n", f[0], value, vmsim_strerror(st));
+    return 0;
+}
+
+static int do_cr0(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR0, UINT32_MAX); }
+static int do_cr3(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR3, UINT32_MAX); }
+static int do_cr4(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR4, UINT32_MAX); }
+static int do_efer(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_EFER, UINT64_MAX); }
+
+static int do_ac(struct run *r, char **f)
+{
+    uint64_t v;
+    int rc = number(r, f[1], "ac", 1, &v);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (!rc)
+        vmsim_set_ac(r->m, v != 0);
+    return rc;
+}
+
+static int do_invlpg(struct run *r, char **f)
+{
+    uint64_t va;
+    int rc = number(r, f[1], "linear address", UINT32_MAX, &va);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (!rc)
+        vmsim_invlpg(r->m, (uint32_t)va);
+    return rc;
+}
+
+static void print_result(struct run *r, char **f, uint32_t va, unsigned size, const vmsim_result_t *res)
+{
+    fprintf(r->out, "%s %s 0x%" PRIx32 " %u -> ", f[0], f[1], va, size);
+    if (res->status == VMSIM_OK)
+        fprintf(r->out, "ok 0x%" PRIx64 "\n", res->paddr);
+    else if (res->status == VMSIM_ERR_PAGE_FAULT)
+        fprintf(r->out, "#PF 0x%" PRIx32 " 0x%" PRIx32 "\n", res->fault.error_code, res->fault.cr2);
+    else
+        fprintf(r->out, "!bus 0x%" PRIx64 "\n", res->bus_addr);
+}
+
+static int do_access(struct run *r, char **f, vmsim_access_t access)
+{
+    uint64_t va, size;
+    vmsim_mode_t mode;
+    if (strcmp(f[1], "user") == 0)
+        mode = VMSIM_USER;
+    else if (strcmp(f[1], "sup") == 0)
+        mode = VMSIM_SUPERVISOR;
+    else
+        return fail(r, "mode '%s' must be 'user' or 'sup'", f[1]);
+    int rc = number(r, f[2], "linear address", UINT32_MAX, &va);
+    if (!rc)
+        rc = number(r, f[3], "size", 8, &size);
+    if (!rc && size != 1 && size != 2 && size != 4 && size != 8)
+        rc = fail(r, "size %" PRIu64 " must be 1, 2, 4 or 8", size);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (rc)
+        return rc;
+    if (r->opt->explain)
+        fprintf(r->opt->explain, "%s %s 0x%" PRIx64 " %" PRIu64 "\n", f[0], f[1], va, size);
+    r->n_touched = r->n_pieces = 0;
+    vmsim_result_t res;
+    vmsim_access(r->m, access, mode, (uint32_t)va, NULL, (unsigned)size, &res);
+    if (res.status == VMSIM_OK && access == VMSIM_WRITE) {
+        unsigned len0 = VMSIM_PAGE_SIZE - ((uint32_t)va & 0xfff);
+        if (len0 > size)
+            len0 = (unsigned)size;
+        touch(r, r->pieces[0].addr, len0);
+        if (r->n_pieces > 1)
+            touch(r, r->pieces[1].addr, size - len0);
+    }
+    print_result(r, f, (uint32_t)va, (unsigned)size, &res);
+    print_changes(r);
+    return 0;
+}
+
+static int do_read(struct run *r, char **f) { return do_access(r, f, VMSIM_READ); }
+static int do_write(struct run *r, char **f) { return do_access(r, f, VMSIM_WRITE); }
+static int do_fetch(struct run *r, char **f) { return do_access(r, f, VMSIM_FETCH); }
+
+static const struct directive {
+    const char *name;
+    unsigned n_args;
+    const char *usage;
+    int (*run)(struct run *r, char **fields);
+} directives[] = {
+    {"ram", 1, "ram BYTES", do_ram},
+    {"maxphyaddr", 1, "maxphyaddr BITS", do_maxphyaddr},
+    {"phys32", 2, "phys32 PADDR VALUE", do_phys32},
+    {"phys64", 2, "phys64 PADDR VALUE", do_phys64},
+    {"cr0", 1, "cr0 VALUE", do_cr0},
+    {"cr3", 1, "cr3 VALUE", do_cr3},
+    {"cr4", 1, "cr4 VALUE", do_cr4},
+    {"efer", 1, "efer VALUE", do_efer},
+    {"ac", 1, "ac 0|1", do_ac},
+    {"invlpg", 1, "invlpg VADDR", do_invlpg},
+    {"read", 3, "read MODE VADDR SIZE", do_read},
+    {"write", 3, "write MODE VADDR SIZE", do_write},
+    {"fetch", 3, "fetch MODE VADDR SIZE", do_fetch},
+};
+
+static int run_line(struct run *r, char *text)
+{
+    char *fields[MAX_FIELDS + 1];
+    unsigned n = 0;
+    char *hash = strchr(text, '#');
+    if (hash)
+        *hash = '\0';
+    for (char *tok = strtok(text, " \t\r\n\v\f"); tok; tok = strtok(NULL, " \t\r\n\v\f")) {
+        if (n == MAX_FIELDS)
+            return fail(r, "too many fields");
+        fields[n++] = tok;
+    }
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++) {
+        const struct directive *d = &directives[i];
+        if (strcmp(fields[0], d->name) != 0)
+            continue;
+        if (n - 1 != d->n_args)
+            return fail(r, "'%s' takes %u argument%s: %s", d->name, d->n_args,
+                        d->n_args == 1 ? "" : "s", d->usage);
+        int rc = d->run(r, fields);
+        r->seen_directive = true;
+        return rc;
+    }
+    return fail(r, "unknown directive '%s'", fields[0]);
+}
+
+void scenario_options_default(struct scenario_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    vmsim_config_default(&opt->config);
+}
+
+int scenario_run(FILE *in, const char *name, FILE *out, FILE *err, const struct scenario_options *opt)
+{
+    struct run r = {.name = name, .out = out, .err = err, .opt = opt, .config = opt->config};
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    r.config.ram_bytes = VMSIM_RAM_DEFAULT;
+    r.config.maxphyaddr = 40;
+    ssize_t len;
+    while (rc == 0 && (len = getline(&line, &cap, in)) != -1) {
+        r.line++;
+        if ((size_t)len != strlen(line))
+            rc = fail(&r, "the line contains a NUL byte");
+        else
+            rc = run_line(&r, line);
+    }
+    if (rc == 0 && ferror(in)) {
+        fprintf(err, "%s: error: read failed: %s\n", name, strerror(errno));
+        rc = 1;
+    }
+    if (rc == 0 && !r.m)
+        rc = ensure_machine(&r);
+    if (rc == 0 && opt->stats)
+        explain_stats(opt->stats, r.m);
+    free(line);
+    free(r.words);
+    vmsim_destroy(r.m);
+    return rc;
+}
