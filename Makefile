@@ -1,0 +1,72 @@
+# The two commands of the quick start, and a few more.
+#
+#   make demo   install what is missing, build, and run the main job
+#   make test   install what is missing, build, run every ctest suite,
+#               then every suite again under valgrind memcheck
+#
+# Both work on a fresh Debian 12 machine (as root they apt-get what is
+# missing; otherwise they say what to install).  Everything else is plain
+# CMake: see CMakePresets.json.
+
+BUILD      ?= build/default
+ASAN_BUILD ?= build/asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+WERROR     ?= OFF
+CMAKE_ARGS ?=
+
+PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils
+DEMO_PACKAGES = $(shell cat bench/demo-packages.txt 2>/dev/null)
+
+.PHONY: all deps demo-deps configure build test check memcheck asan demo bench docs install clean format
+
+all: build
+
+deps:
+	@bash .ci/install-deps.sh $(PACKAGES)
+
+demo-deps: deps
+	@if [ -n "$(DEMO_PACKAGES)" ]; then bash .ci/install-deps.sh $(DEMO_PACKAGES) || \
+	  echo "(some demo packages could not be installed; the demo skips what needs them)"; fi
+
+configure: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBUILD_SHARED_LIBS=ON -DVMSIM_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+memcheck: build
+	cd $(BUILD) && ctest -T memcheck -LE nomemcheck --output-on-failure -j $(JOBS)
+
+test: check memcheck
+
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+demo: demo-deps build
+	@echo "=== vmsim run --explain examples/scenarios/01-first-walk.scn ==="
+	$(BUILD)/tools/vmsim run --explain examples/scenarios/01-first-walk.scn
+	@echo
+	@echo "=== MMU speed: bench_mmu --quick ==="
+	$(BUILD)/bench/bench_mmu --quick
+	@if [ -f bench/demo.sh ]; then echo; bash bench/demo.sh $(BUILD); fi
+
+bench: build
+	$(BUILD)/bench/bench_mmu
+
+docs: configure
+	cmake --build $(BUILD) --target docs
+
+install: build
+	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
