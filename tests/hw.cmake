@@ -1,0 +1,4 @@
+# Hardware-side suites (issue 2, part 7): RAM and the bus port, the TLB
+# and its replacement policies, MMU accesses, the scenario language, the
+# vmsim program, and the conformance runner.
+vmsim_suite(test_ram test_ram.c)
