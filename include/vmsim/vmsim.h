@@ -13,5 +13,7 @@
 #include "machine.h"
 #include "mmu.h"
 #include "tlb.h"
+#include "pmm.h"
+#include "vmm.h"
 
 #endif
