@@ -2,3 +2,4 @@
 # and its replacement policies, MMU accesses, the scenario language, the
 # vmsim program, and the conformance runner.
 vmsim_suite(test_ram test_ram.c)
+vmsim_suite(test_tlb test_tlb.c)
