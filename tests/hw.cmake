@@ -3,3 +3,4 @@
 # vmsim program, and the conformance runner.
 vmsim_suite(test_ram test_ram.c)
 vmsim_suite(test_tlb test_tlb.c)
+vmsim_suite(test_access test_access.c)
