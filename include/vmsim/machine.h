@@ -74,13 +74,16 @@ VMSIM_API vmsim_status_t vmsim_bus_read32(const vmsim_machine_t *m, uint64_t pad
 VMSIM_API vmsim_status_t vmsim_bus_write32(vmsim_machine_t *m, uint64_t paddr, uint32_t value);
 VMSIM_API vmsim_status_t vmsim_bus_read64(const vmsim_machine_t *m, uint64_t paddr, uint64_t *out);
 VMSIM_API vmsim_status_t vmsim_bus_write64(vmsim_machine_t *m, uint64_t paddr, uint64_t value);
-/* Fill `len` bytes of RAM at `paddr` with `byte` (zeroing frames for a loader). */
+/* Fill `len` bytes of RAM at `paddr` with `byte` (zeroing frames for a
+ * loader).  VMSIM_ERR_NULL for m NULL, VMSIM_ERR_BUS (nothing written)
+ * when any byte lies outside RAM. */
 VMSIM_API vmsim_status_t vmsim_bus_fill(vmsim_machine_t *m, uint64_t paddr, uint8_t byte, size_t len);
 
 /* --- Statistics --------------------------------------------------------
- * Counted where the events happen.  Two banks: accesses made while the
- * bank is VMSIM_BANK_KERNEL (the simulated kernel's own work: page-table
- * edits, zeroing frames) are counted apart from the program's. */
+ * Counted where the events happen.  Two banks: every counter (accesses,
+ * walks, faults, register loads, flushes) bumped while the bank is
+ * VMSIM_BANK_KERNEL -- the simulated kernel's own work: page-table edits,
+ * zeroing frames -- is counted apart from the program's. */
 typedef enum vmsim_bank {
     VMSIM_BANK_PROGRAM = 0,
     VMSIM_BANK_KERNEL = 1,
@@ -88,7 +91,8 @@ typedef enum vmsim_bank {
 } vmsim_bank_t;
 
 typedef struct vmsim_stats {
-    uint64_t walks;                   /* page walks started (TLB misses, dirty-bit and re-check walks) */
+    uint64_t walks;                   /* page walks started: TLB misses, plus walks after a hit
+                                         that could not serve the access (D = 0, rights) */
     uint64_t walk_reads;              /* page-structure entries read from RAM by walks */
     uint64_t ad_writes;               /* entries written back to set A and/or D */
     uint64_t dirty_walks;             /* walks made only because a write hit an entry with D = 0 */

@@ -110,14 +110,23 @@ typedef struct vmsim_result {
 /* --- Registers --------------------------------------------------------- */
 
 /* Load a control register or IA32_EFER with the effects of MOV to CRn /
- * WRMSR: a CR3 load flushes the non-global TLB entries (and in PAE
- * paging loads the four PDPTEs); changing CR0.PG, CR0.WP, CR4.PGE,
- * CR4.PSE, CR4.PAE, CR4.SMEP or CR4.SMAP flushes every entry.  Returns
- * VMSIM_ERR_GP and changes nothing when x86 refuses the load: CR0 with
- * PG = 1 and PE = 0; CR4 with a bit this CPU does not have; CR0.PG = 1
- * with EFER.LME; a PAE PDPTE load that finds a present PDPTE with a
- * reserved bit set.  VMSIM_ERR_INVALID for CR2 values above 32 bits or an
- * unknown register. */
+ * WRMSR: a CR3 load flushes the non-global TLB entries; changing CR0.PG,
+ * CR0.WP, CR4.PGE, CR4.PSE, CR4.PAE, CR4.SMEP or CR4.SMAP flushes every
+ * entry; EFER loads flush nothing.  When PAE paging is (or becomes) active,
+ * the four PDPTEs are loaded from CR3 by a CR3 load and by a CR0/CR4 load
+ * that changes CR0.PG/CD/NW or CR4.PAE/PGE/PSE/SMEP (SDM 4.4.1).
+ * Returns VMSIM_OK, or, changing nothing:
+ *   VMSIM_ERR_GP          x86 refuses the load: CR0 with PG = 1 and PE = 0,
+ *                         CR0 with NW = 1 and CD = 0, CR4 or EFER with a bit
+ *                         this CPU does not have, CR0.PG = 1 with EFER.LME and
+ *                         CR4.PAE = 0, a PDPTE load that finds a present PDPTE
+ *                         with a reserved bit (2:1, 8:5, 63:maxphyaddr);
+ *   VMSIM_ERR_BUS         the PDPTEs to load lie outside RAM;
+ *   VMSIM_ERR_UNSUPPORTED CR0.PG = 1 with EFER.LME and CR4.PAE (long mode is
+ *                         not modelled);
+ *   VMSIM_ERR_INVALID     a CR0/CR2/CR3/CR4 value above 32 bits, or an
+ *                         unknown register;
+ *   VMSIM_ERR_NULL        m is NULL. */
 VMSIM_API vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value);
 
 /* Read a register into *out.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
@@ -192,11 +201,17 @@ VMSIM_API vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode,
 VMSIM_API vmsim_status_t vmsim_last_fault(const vmsim_machine_t *m, vmsim_fault_t *out);
 
 /* --- Fault handler --------------------------------------------------------
- * Called for every page fault, before the access returns.  The handler may
- * make accesses of its own (they are not passed to it again: a fault
- * inside the handler is returned to the handler) and may change registers.
- * Return VMSIM_FAULT_RETRY to have the access tried once more (its result
- * is final), or VMSIM_FAULT_UNHANDLED to return the fault to the caller. */
+ * Called for every page fault, before the access returns, with CR2 and
+ * vmsim_last_fault() already set; `fault` points to a copy valid during
+ * the call.  The handler runs in the current statistics bank (a kernel
+ * switches to VMSIM_BANK_KERNEL for its own work).  It may make accesses
+ * of its own (they are not passed to it again: a fault inside the
+ * handler is returned to the handler) and may change registers.
+ * Return VMSIM_FAULT_RETRY to have the access restarted, or
+ * VMSIM_FAULT_UNHANDLED to return the fault to the caller.  Like an x86
+ * instruction, an access is restarted after each fault the handler
+ * resolves, but at most once per page it touches (twice for an access
+ * that crosses a page boundary); a fault after that is returned. */
 typedef enum vmsim_fault_action {
     VMSIM_FAULT_UNHANDLED = 0,
     VMSIM_FAULT_RETRY = 1
@@ -244,7 +259,8 @@ typedef struct vmsim_translation {
     vmsim_access_t access;
     vmsim_mode_t mode;
     vmsim_paging_t paging;
-    bool tlb_hit;            /* answered by a TLB entry (no walk unless dirty_walk/rewalk) */
+    bool tlb_hit;            /* a TLB entry matched; if `walked` too, it could not serve
+                                the access (D = 0 for a write, or rights) and a walk followed */
     bool walked;             /* steps[] describe a walk of the tables */
     bool dirty_walk;         /* walked only to set D */
     unsigned n_steps;
@@ -256,14 +272,17 @@ typedef struct vmsim_translation {
     uint64_t bus_addr;       /* BUS: the address outside RAM */
     vmsim_fault_t fault;     /* FAULT */
     bool cached;             /* OK and put into a TLB */
-    int tlb;                 /* the TLB that served it (vmsim_tlb_id_t), -1 for none */
+    int tlb;                 /* the TLB looked up (vmsim_tlb_id_t), -1 with paging off or no TLB */
 } vmsim_translation_t;
 
 /* Translate `vaddr` as `access` in `mode` with the current registers and
  * tables, without side effects: no TLB lookup or fill, no A/D write-back,
  * no statistic, no CR2.  steps[].new_value shows what a real walk would
- * write.  Returns VMSIM_OK (translation in *out, whatever its outcome),
- * VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
+ * write.  Because it ignores the TLB it can disagree with an access that
+ * would use a stale cached entry -- which is how vmsim_check() finds
+ * them.  The bus check covers the first byte only.  Returns VMSIM_OK
+ * (translation in *out, whatever its outcome), VMSIM_ERR_NULL,
+ * VMSIM_ERR_INVALID. */
 VMSIM_API vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access,
                                          vmsim_mode_t mode, uint32_t vaddr,
                                          vmsim_translation_t *out);

@@ -56,8 +56,11 @@ typedef enum vmsim_tlb_id {
  * whose tag matches; a write that hits an entry with D = 0, or an access
  * the cached rights refuse, is still a hit (the walk that follows is
  * counted in vmsim_stats_t).  evictions: valid entries replaced by a fill.
- * invalidations: valid entries dropped by INVLPG, a flush or a fault.
- * flushes: whole-TLB flushes (CR3 loads and control-register changes). */
+ * The retry of an access after its fault was handled makes no new
+ * lookup.  invalidations: valid entries dropped by INVLPG, a flush, a
+ * fault, or a walk that found the page changed size.  flushes: whole-TLB
+ * flushes (CR3 loads, control-register changes, vmsim_tlb_flush_all(),
+ * vmsim_set_maxphyaddr()). */
 typedef struct vmsim_tlb_stats {
     uint64_t lookups;
     uint64_t hits;
@@ -95,7 +98,8 @@ VMSIM_API vmsim_status_t vmsim_tlb_config_check(const vmsim_tlb_config_t *cfg);
 /* "lru", "fifo", "random", "plru"; NULL for an unknown policy. */
 VMSIM_API const char *vmsim_tlb_policy_name(vmsim_tlb_policy_t policy);
 
-/* Parse a policy name (as above; "tree-plru" and "rand" accepted too).
+/* Parse a policy name (as above; "tree-plru", "pseudo-lru" and "rand"
+ * accepted too).
  * VMSIM_ERR_INVALID for an unknown name. */
 VMSIM_API vmsim_status_t vmsim_tlb_policy_parse(const char *name,
                                                 vmsim_tlb_policy_t *out);

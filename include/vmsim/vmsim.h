@@ -5,6 +5,8 @@
  *   vmsim/machine.h  creating a machine, RAM, the bus/DMA port, statistics
  *   vmsim/mmu.h      registers, accesses, page faults, walks
  *   vmsim/tlb.h      TLB geometry, replacement policies, entries
+ *   vmsim/pmm.h      the kernel's physical frame allocator
+ *   vmsim/vmm.h      the kernel: address spaces, regions, faults, fork, checker
  */
 #ifndef VMSIM_VMSIM_H
 #define VMSIM_VMSIM_H
