@@ -64,16 +64,19 @@ static int fail(struct run *r, const char *fmt, ...)
     return 2;
 }
 
+enum number_status { NUMBER_OK, NUMBER_TOO_BIG, NUMBER_MALFORMED };
+
 /* Parse a decimal or 0x-hexadecimal number no larger than `max`. */
-static bool parse_number(const char *s, uint64_t max, uint64_t *out)
+static enum number_status parse_number(const char *s, uint64_t max, uint64_t *out)
 {
     int base = 10;
+    bool too_big = false;
     if (s[0] == '0' && s[1] == 'x') {
         base = 16;
         s += 2;
     }
     if (!*s)
-        return false;
+        return NUMBER_MALFORMED;
     uint64_t v = 0;
     for (; *s; s++) {
         unsigned d;
@@ -84,23 +87,25 @@ static bool parse_number(const char *s, uint64_t max, uint64_t *out)
         else if (base == 16 && *s >= 'A' && *s <= 'F')
             d = (unsigned)(*s - 'A' + 10);
         else
-            return false;
-        if (v > (max - d) / (unsigned)base)
-            return false;
-        v = v * (unsigned)base + d;
+            return NUMBER_MALFORMED;
+        if (d > max || v > (max - d) / (unsigned)base)
+            too_big = true; /* keep going: a later bad digit makes it malformed */
+        else
+            v = v * (unsigned)base + d;
     }
     *out = v;
-    return true;
+    return too_big ? NUMBER_TOO_BIG : NUMBER_OK;
 }
 
 static int number(struct run *r, const char *field, const char *what, uint64_t max, uint64_t *out)
 {
-    if (parse_number(field, max, out))
-        return 0;
-    uint64_t dummy;
-    if (parse_number(field, UINT64_MAX, &dummy))
+    switch (parse_number(field, max, out)) {
+    case NUMBER_OK: return 0;
+    case NUMBER_TOO_BIG:
         return fail(r, "%s '%s' does not fit (largest is 0x%" PRIx64 ")", what, field, max);
-    return fail(r, "%s '%s' is not a number (decimal, or hexadecimal with 0x)", what, field);
+    default:
+        return fail(r, "%s '%s' is not a number (decimal, or hexadecimal with 0x)", what, field);
+    }
 }
 
 static void observe(void *user, const vmsim_translation_t *t);
