@@ -11,7 +11,7 @@ if(TARGET vmsim_tool)
   add_test(NAME examples_scenarios
            COMMAND ${CMAKE_COMMAND} -DVMSIM=$<TARGET_FILE:vmsim_tool>
                    -DDIR=${PROJECT_SOURCE_DIR}/examples/scenarios -DMIN_COUNT=8
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/run_examples.cmake)
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/run_examples.cmake)
   set_tests_properties(examples_scenarios PROPERTIES LABELS nomemcheck)
 endif()
 

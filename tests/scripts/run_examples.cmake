@@ -2,17 +2,11 @@
 # standard output, byte for byte, with the expected NAME.out beside it.
 #
 #   cmake -DVMSIM=path/to/vmsim -DDIR=examples/scenarios [-DMIN_COUNT=8]
-#         -P tests/run_examples.cmake
+#         -P tests/scripts/run_examples.cmake
 #
 # A scenario passes when vmsim exits with status 0 and prints exactly its
 # .out file.  On a mismatch the actual output is written next to the build
 # (NAME.actual in the current directory) so that `diff` can show it.
-#
-# tests/CMakeLists.txt includes every tests/*.cmake as a fragment; this
-# file is a script, so it does nothing unless run with -P.
-if(NOT CMAKE_SCRIPT_MODE_FILE)
-  return()
-endif()
 
 if(NOT VMSIM OR NOT DIR)
   message(FATAL_ERROR "usage: cmake -DVMSIM=<vmsim program> -DDIR=<scenario folder> -P run_examples.cmake")
