@@ -704,6 +704,21 @@ static void tlb_flush_all_drops_globals_and_counts_a_flush(void **state)
     vmsim_destroy(m);
 }
 
+static void set_maxphyaddr_flushes_every_tlb(void **state)
+{
+    (void)state;
+    vmsim_machine_t *m = global_machine(VMSIM_CR4_PGE);
+    fetch_sup(m, C);
+    assert_int_equal(vmsim_set_maxphyaddr(m, 36), VMSIM_OK);
+    assert_int_equal(n_valid(m, VMSIM_DTLB), 0); /* the global entry too */
+    assert_int_equal(n_valid(m, VMSIM_ITLB), 0);
+    vmsim_stats_t s = stats(m);
+    assert_int_equal(s.dtlb.flushes, 1);
+    assert_int_equal(s.itlb.flushes, 1);
+    assert_int_equal(s.dtlb.invalidations, 2);
+    vmsim_destroy(m);
+}
+
 /* --- statistics -------------------------------------------------------- */
 
 static void expect_program_counters(const vmsim_stats_t *s)
@@ -962,6 +977,7 @@ int main(void)
         cmocka_unit_test(control_register_writes_flush_exactly_when_the_spec_says),
         cmocka_unit_test(refused_cr4_load_changes_nothing_and_flushes_nothing),
         cmocka_unit_test(tlb_flush_all_drops_globals_and_counts_a_flush),
+        cmocka_unit_test(set_maxphyaddr_flushes_every_tlb),
         cmocka_unit_test(tlb_and_walk_counters_count_each_event_once),
         cmocka_unit_test(reset_stats_zeroes_every_counter_but_keeps_entries),
         cmocka_unit_test(split_tlbs_cache_fetches_and_data_apart),
