@@ -11,6 +11,7 @@
 
 #include "cli_tlb.h"
 #include "scenario.h"
+#include "trace_cmd.h"
 
 static const char run_usage[] =
     "usage: vmsim run [OPTIONS] FILE|-\n"
@@ -88,6 +89,10 @@ struct command {
 
 static const struct command commands[] = {
     {"run", "execute a scenario file through the emulated MMU", run_usage, cmd_run},
+    {"trace", "replay a memory trace (Valgrind lackey, or binary) through a process",
+     trace_usage, trace_main},
+    {"sweep", "TLB hit rates of many TLB configurations in one pass over a trace", sweep_usage,
+     sweep_main},
 };
 
 static void usage(FILE *f)
