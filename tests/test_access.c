@@ -540,6 +540,15 @@ static void skip_known_bug(void)
         skip();
 }
 
+/* Teardown for tests that keep their machine in *state, so that it is
+ * freed even when an assertion fails. */
+static int destroy_machine(void **state)
+{
+    vmsim_destroy(*state);
+    *state = NULL;
+    return 0;
+}
+
 /* mmu.h: an access is restarted "at most once per page it touches (twice
  * for an access that crosses a page boundary)".  Both pages of this
  * access are missing: the handler maps page 2, the restart faults on page
@@ -549,9 +558,8 @@ static void skip_known_bug(void)
 static void page_crossing_access_is_restarted_once_per_faulting_page(void **state)
 {
     struct kernel k = {.action = VMSIM_FAULT_RETRY, .map_it = true};
-    (void)state;
     skip_known_bug();
-    vmsim_machine_t *m = paged_machine();
+    vmsim_machine_t *m = *state = paged_machine();
     map_page(m, 0x2000, 0, 0);
     vmsim_set_fault_handler(m, handler, &k);
     assert_int_equal(vmsim_write32(m, USER, 0x2ffe, 0xa1b2c3d4u), VMSIM_OK);
@@ -560,7 +568,6 @@ static void page_crossing_access_is_restarted_once_per_faulting_page(void **stat
     assert_int_equal(s.faults, 2);
     assert_int_equal(s.faults_handled, 2);
     assert_int_equal(s.dtlb.lookups, 2);
-    vmsim_destroy(m);
 }
 
 /* spec/tlb.md: an access covering k pages makes k lookups, and a retry
@@ -573,9 +580,8 @@ static void restarted_crossing_access_counts_each_page_lookup_once(void **state)
 {
     struct kernel k = {.action = VMSIM_FAULT_RETRY, .map_it = true};
     uint32_t v;
-    (void)state;
     skip_known_bug();
-    vmsim_machine_t *m = paged_machine();
+    vmsim_machine_t *m = *state = paged_machine();
     map_page(m, 0x1000, 0, 0);
     vmsim_set_fault_handler(m, handler, &k);
     assert_int_equal(vmsim_read32(m, USER, 0x1ffe, &v), VMSIM_OK);
@@ -583,7 +589,6 @@ static void restarted_crossing_access_counts_each_page_lookup_once(void **state)
     vmsim_stats_t s = stats(m, VMSIM_BANK_PROGRAM);
     assert_int_equal(s.dtlb.lookups, 2);
     assert_int_equal(s.dtlb.misses, 2);
-    vmsim_destroy(m);
 }
 
 static void handler_work_in_the_kernel_bank_is_counted_apart(void **state)
@@ -1237,8 +1242,8 @@ int main(void)
         cmocka_unit_test(unhandled_fault_is_returned_to_the_caller),
         cmocka_unit_test(fault_inside_the_handler_goes_back_to_the_handler_not_to_a_new_call),
         cmocka_unit_test(handler_retry_completes_a_page_crossing_write),
-        cmocka_unit_test(page_crossing_access_is_restarted_once_per_faulting_page),
-        cmocka_unit_test(restarted_crossing_access_counts_each_page_lookup_once),
+        cmocka_unit_test_teardown(page_crossing_access_is_restarted_once_per_faulting_page, destroy_machine),
+        cmocka_unit_test_teardown(restarted_crossing_access_counts_each_page_lookup_once, destroy_machine),
         cmocka_unit_test(handler_work_in_the_kernel_bank_is_counted_apart),
         cmocka_unit_test(removed_handler_is_not_called),
         cmocka_unit_test(last_fault_and_cr2_follow_the_latest_fault),
