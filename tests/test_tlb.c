@@ -921,7 +921,8 @@ static void policy_names_parse_and_print(void **state)
         vmsim_tlb_policy_t policy;
     } names[] = {{"lru", VMSIM_TLB_LRU},      {"fifo", VMSIM_TLB_FIFO},
                  {"random", VMSIM_TLB_RANDOM}, {"rand", VMSIM_TLB_RANDOM},
-                 {"plru", VMSIM_TLB_PLRU},    {"tree-plru", VMSIM_TLB_PLRU}};
+                 {"plru", VMSIM_TLB_PLRU},    {"tree-plru", VMSIM_TLB_PLRU},
+                 {"pseudo-lru", VMSIM_TLB_PLRU}};
     (void)state;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vmsim_tlb_policy_t p = VMSIM_TLB_POLICY_COUNT;
