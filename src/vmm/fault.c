@@ -179,12 +179,19 @@ static vmsim_kfault_kind_t large_fresh(struct fault_ctx *c, vmsim_status_t *rc)
     }
     uint32_t rights = vmm_pte_rights(k, c->r, head, true);
     uint32_t pde = (head << 12) | VMSIM_PTE_P | VMSIM_PTE_US | VMSIM_PTE_RW | VMSIM_PTE_PS;
-    vmm_tlb_sync(k); /* no stale user entry may serve the zeroing */
-    vmm_pde_write(k, c->s, slot, pde);
-    vmm_fill(k, slot << 22, 0, 4u << 20);
-    if (!(rights & VMSIM_PTE_RW) || !(rights & VMSIM_PTE_P)) {
+    if (c->s != k->current) {
+        /* populating another process: its addresses are not reachable */
+        for (uint32_t i = 0; i < VMM_LARGE_FRAMES; i++)
+            vmm_zero_frame(k, head + i);
         vmm_pde_write(k, c->s, slot, (head << 12) | rights);
-        vmm_invlpg(k, slot << 22); /* the zeroing cached it writable */
+    } else {
+        vmm_tlb_sync(k); /* no stale user entry may serve the zeroing */
+        vmm_pde_write(k, c->s, slot, pde);
+        vmm_fill(k, slot << 22, 0, 4u << 20);
+        if (!(rights & VMSIM_PTE_RW) || !(rights & VMSIM_PTE_P)) {
+            vmm_pde_write(k, c->s, slot, (head << 12) | rights);
+            vmm_invlpg(k, slot << 22); /* the zeroing cached it writable */
+        }
     }
     c->s->resident += VMM_LARGE_FRAMES;
     return VMSIM_KFAULT_DEMAND_ZERO;
