@@ -267,12 +267,13 @@ static void print_table(FILE *f, const struct sweep_opts *o, const struct sweep 
         fprintf(f, "  (* from LRU stack distances, Mattson et al. 1970: exact, not estimated)\n");
 }
 
+/* Five fields, each after a comma. */
 static void csv_side(FILE *f, const struct sweep_counts *c, bool present)
 {
     if (!present)
         fputs(",,,,,", f);
     else
-        fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",", c->lookups, c->hits,
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64, c->lookups, c->hits,
                 c->misses, c->lookups ? (double)c->hits / (double)c->lookups : 0, c->evictions);
 }
 
@@ -283,7 +284,7 @@ void sweep_write_csv(FILE *f, const struct sweep *s)
           "dtlb_evictions\n", f);
     for (size_t r = 0; r < s->n_rows; r++) {
         const struct sweep_row *row = &s->rows[r];
-        fprintf(f, "%u,%u,%s,%s,%d,%u,", row->tlb.entries, row->tlb.ways,
+        fprintf(f, "%u,%u,%s,%s,%d,%u", row->tlb.entries, row->tlb.ways,
                 vmsim_tlb_policy_name(row->tlb.policy), row->from_stack ? "stack" : "direct",
                 s->split, 1u << s->page_shift);
         csv_side(f, &row->side[SWEEP_FETCH], s->split);
