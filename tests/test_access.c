@@ -20,8 +20,9 @@
  *     observer, and vmsim_translate's freedom from side effects;
  *   - every bad argument gets the documented status code;
  *   - the fast path changes nothing: a long random sequence of accesses,
- *     table edits and flushes gives identical results, RAM, TLB entries
- *     and statistics with config.fast_path on and off.
+ *     table edits and flushes, in 32-bit and PAE paging, gives identical
+ *     results, RAM, TLB entries and statistics with config.fast_path on
+ *     and off.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -999,13 +1000,14 @@ static void dirty_walk_to_a_moved_page_redirects_later_reads(void **state)
 }
 
 /* --- the fast path changes nothing -------------------------------------------
- * Two machines, fast path on and off, get the same pseudo-random stream of
- * operations: typed and general accesses of every size (some crossing a
- * page), byte ranges, INVLPG, page-table edits without a flush (so stale
- * TLB entries matter), CR3 reloads, CR0.WP / CR4.SMAP / SMEP / PGE / PSE
- * toggles, EFLAGS.AC, bank switches, whole flushes, and a demand-paging
- * fault handler.  Every result must agree, and at the end so must RAM,
- * the registers, every TLB entry and both statistics banks. */
+ * Two machines, fast path on and off, in 32-bit and in PAE paging, get the
+ * same pseudo-random stream of operations: typed and general accesses of
+ * every size (some crossing a page), byte ranges, INVLPG, page-table edits
+ * without a flush (so stale TLB entries matter), CR3 reloads, CR0.WP /
+ * CR4.SMAP / SMEP / PGE / PSE toggles, EFLAGS.AC, bank switches, whole
+ * flushes, and a demand-paging fault handler.  Every result must agree,
+ * and at the end so must RAM, the registers, every TLB entry and both
+ * statistics banks. */
 
 #define WORLD_RAM (8u << 20)
 #define WORLD_PAGES 128u
@@ -1028,59 +1030,130 @@ static uint32_t next_random(uint32_t *x)
     return *x;
 }
 
-static uint32_t world_pte(uint32_t vpn)
+/* The world's page tables.  32-bit paging: the PD at PD_BASE, pages
+ * 0..127 in the page table at PT_BASE, PD slot 1 a 4 MiB page onto
+ * 0x400000.  PAE paging: the PDPT at PAE_PDPT (entry 0 -> PD at PD_BASE),
+ * the same pages in a PAE page table at PT_BASE, PD slots 2 and 3 2 MiB
+ * pages onto 0x400000 and 0x600000, and EFER.NXE with XD on some pages.
+ * Frames are spread over WORLD_FRAMES by vpn * 37 mod 128. */
+#define PAE_PDPT 0x20000u
+
+static bool world_is_pae(const vmsim_machine_t *m)
 {
-    uint32_t flags = URW | (vpn % 13 == 4 ? VMSIM_PTE_G : 0);
+    return vmsim_paging_mode(m) == VMSIM_PAGING_PAE;
+}
+
+static uint64_t world_pte(uint32_t vpn, bool pae)
+{
+    uint64_t flags = URW | (vpn % 13 == 4 ? VMSIM_PTE_G : 0);
     if (vpn % 11 == 5)
-        flags &= ~(uint32_t)VMSIM_PTE_P;
+        flags &= ~(uint64_t)VMSIM_PTE_P;
     if (vpn % 5 == 3)
-        flags &= ~(uint32_t)VMSIM_PTE_RW;
+        flags &= ~(uint64_t)VMSIM_PTE_RW;
     if (vpn % 7 == 2)
-        flags &= ~(uint32_t)VMSIM_PTE_US;
+        flags &= ~(uint64_t)VMSIM_PTE_US;
+    if (pae && vpn % 17 == 6)
+        flags |= VMSIM_PTE_XD;
     return (WORLD_FRAMES + ((vpn * 37) % WORLD_PAGES) * 4096u) | flags;
+}
+
+static uint64_t world_entry_addr(bool pae, uint32_t va)
+{
+    return pae ? PT_BASE + 8u * ((va >> 12) & 0x1ff) : pte_addr(va);
+}
+
+static uint64_t world_get_pte(const vmsim_machine_t *m, uint32_t va)
+{
+    uint64_t v64 = 0;
+    uint32_t v32 = 0;
+    if (world_is_pae(m)) {
+        vmsim_bus_read64(m, world_entry_addr(true, va), &v64);
+        return v64;
+    }
+    vmsim_bus_read32(m, world_entry_addr(false, va), &v32);
+    return v32;
+}
+
+static void world_set_pte(vmsim_machine_t *m, uint32_t va, uint64_t pte)
+{
+    if (world_is_pae(m))
+        vmsim_bus_write64(m, world_entry_addr(true, va), pte);
+    else
+        vmsim_bus_write32(m, world_entry_addr(false, va), (uint32_t)pte);
 }
 
 /* Demand paging: odd pages of the world are made present and retried. */
 static vmsim_fault_action_t world_handler(vmsim_machine_t *m, const vmsim_fault_t *f, void *user)
 {
-    uint32_t vpn = f->cr2 >> 12, pte;
+    uint32_t vpn = f->cr2 >> 12;
     (void)user;
     if (vpn >= WORLD_PAGES || !(vpn & 1))
         return VMSIM_FAULT_UNHANDLED;
-    vmsim_bus_read32(m, pte_addr(f->cr2), &pte);
-    vmsim_bus_write32(m, pte_addr(f->cr2), pte | VMSIM_PTE_P);
+    world_set_pte(m, f->cr2, world_get_pte(m, f->cr2) | VMSIM_PTE_P);
     return VMSIM_FAULT_RETRY;
 }
 
-static vmsim_machine_t *world_machine(const vmsim_config_t *base, bool fast)
+static void world_tables(vmsim_machine_t *m, bool pae)
+{
+    for (uint32_t vpn = 0; vpn < WORLD_PAGES; vpn++) {
+        uint64_t addr = world_entry_addr(pae, vpn << 12);
+        if (pae)
+            assert_int_equal(vmsim_bus_write64(m, addr, world_pte(vpn, true)), VMSIM_OK);
+        else
+            assert_int_equal(vmsim_bus_write32(m, addr, (uint32_t)world_pte(vpn, false)), VMSIM_OK);
+        /* Distinct contents per frame, so a read from a wrong frame shows. */
+        assert_int_equal(vmsim_bus_fill(m, WORLD_FRAMES + vpn * 4096u, (uint8_t)(vpn * 7 + 1), 4096),
+                         VMSIM_OK);
+    }
+    /* Physical page 0 looks like a page directory of present, accessed
+     * entries: a walk that wrongly starts from a not-present PDPTE (base 0)
+     * would find them. */
+    for (uint32_t off = 0; off < 4096; off += 8)
+        assert_int_equal(vmsim_bus_write64(m, off, PT_BASE | URW | VMSIM_PTE_A), VMSIM_OK);
+    if (!pae) {
+        assert_int_equal(vmsim_bus_write32(m, PD_BASE, PT_BASE | URW), VMSIM_OK);
+        assert_int_equal(vmsim_bus_write32(m, PD_BASE + 4, 0x400000u | URW | VMSIM_PTE_PS), VMSIM_OK);
+        return;
+    }
+    assert_int_equal(vmsim_bus_write64(m, PAE_PDPT, PD_BASE | VMSIM_PTE_P), VMSIM_OK);
+    assert_int_equal(vmsim_bus_write64(m, PD_BASE, PT_BASE | URW), VMSIM_OK);
+    assert_int_equal(vmsim_bus_write64(m, PD_BASE + 16, 0x400000u | URW | VMSIM_PTE_PS), VMSIM_OK);
+    assert_int_equal(vmsim_bus_write64(m, PD_BASE + 24, 0x600000u | URW | VMSIM_PTE_PS), VMSIM_OK);
+}
+
+static vmsim_machine_t *world_machine(const vmsim_config_t *base, bool fast, bool pae)
 {
     vmsim_config_t cfg = *base;
     vmsim_machine_t *m = NULL;
     cfg.ram_bytes = WORLD_RAM;
     cfg.fast_path = fast;
     assert_int_equal(vmsim_create(&cfg, &m), VMSIM_OK);
-    for (uint32_t vpn = 0; vpn < WORLD_PAGES; vpn++) {
-        map_page(m, vpn << 12, 0, world_pte(vpn));
-        /* Distinct contents per frame, so a read from a wrong frame shows. */
-        assert_int_equal(vmsim_bus_fill(m, WORLD_FRAMES + vpn * 4096u, (uint8_t)(vpn * 7 + 1), 4096),
-                         VMSIM_OK);
+    world_tables(m, pae);
+    if (pae) {
+        assert_int_equal(vmsim_write_reg(m, VMSIM_REG_EFER, VMSIM_EFER_NXE), VMSIM_OK);
+        assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR3, PAE_PDPT), VMSIM_OK);
+        assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE), VMSIM_OK);
+        assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, PG_ON), VMSIM_OK);
+        assert_int_equal(vmsim_paging_mode(m), VMSIM_PAGING_PAE);
+    } else {
+        assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PSE), VMSIM_OK);
+        paging_on(m);
     }
-    /* PD slot 1: a 4 MiB page onto 0x400000 (a page-table pointer while PSE is off). */
-    assert_int_equal(vmsim_bus_write32(m, PD_BASE + 4, 0x400000u | URW | VMSIM_PTE_PS), VMSIM_OK);
-    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PSE), VMSIM_OK);
-    paging_on(m);
     vmsim_set_fault_handler(m, world_handler, NULL);
     return m;
 }
 
 /* Mostly a small hot set (pages 0..7, so the TLBs and the fast path hit),
- * sometimes any page of the world or beyond it, sometimes the 4 MiB page;
+ * sometimes any page of the world or beyond it, sometimes the large pages,
+ * sometimes an address whose PDPTE (PAE) or PDE (32-bit) is not present;
  * offsets near the page end make accesses cross into the next page. */
 static uint32_t world_address(uint32_t r1, uint32_t r2)
 {
     uint32_t pick = r1 % 16, page;
     if (pick == 0)
         return 0x400000u + r2 % 0x400000u;
+    if (pick == 15 && (r2 & 2))
+        return 0x40000000u + (r2 >> 2) % 0x200000u; /* PDPTE 1 / PD slot 256: not present */
     if (pick < 12)
         page = (r1 >> 4) % 8;
     else
@@ -1148,15 +1221,22 @@ static void toggle_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t bit)
     vmsim_write_reg(m, reg, v ^ bit);
 }
 
-/* Flip one bit of a PTE behind the TLB's back: a rights bit, D, G, or a
- * frame-number bit (the page moves to the neighbouring frame). */
+/* Flip one bit of a PTE behind the TLB's back: a rights bit, D, G, XD
+ * (PAE), or a frame-number bit (the page moves to the neighbouring frame). */
 static void edit_pte(vmsim_machine_t *m, uint32_t r)
 {
-    static const uint32_t bits[] = {VMSIM_PTE_P, VMSIM_PTE_RW, VMSIM_PTE_US, VMSIM_PTE_G,
-                                    VMSIM_PTE_D, 1u << 12};
-    uint32_t va = ((r & 1) ? r % 8 : r % WORLD_PAGES) << 12, pte = 0;
-    vmsim_bus_read32(m, pte_addr(va), &pte);
-    vmsim_bus_write32(m, pte_addr(va), pte ^ bits[(r >> 8) % 6]);
+    static const uint64_t bits[] = {VMSIM_PTE_P, VMSIM_PTE_RW, VMSIM_PTE_US, VMSIM_PTE_G,
+                                    VMSIM_PTE_D, 1u << 12, VMSIM_PTE_XD};
+    uint32_t va = ((r & 1) ? r % 8 : r % WORLD_PAGES) << 12;
+    uint64_t bit = bits[(r >> 8) % (world_is_pae(m) ? 7 : 6)];
+    world_set_pte(m, va, world_get_pte(m, va) ^ bit);
+}
+
+static void reload_cr3(vmsim_machine_t *m)
+{
+    uint64_t cr3 = 0;
+    vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
+    vmsim_write_reg(m, VMSIM_REG_CR3, cr3);
 }
 
 static void control_op(vmsim_machine_t *m, uint32_t op, uint32_t r1)
@@ -1164,7 +1244,7 @@ static void control_op(vmsim_machine_t *m, uint32_t op, uint32_t r1)
     switch (op) {
     case 83: case 84: case 85: vmsim_invlpg(m, world_address(r1, r1 >> 7)); break;
     case 86: case 87: case 88: case 89: edit_pte(m, r1); break;
-    case 90: case 91: vmsim_write_reg(m, VMSIM_REG_CR3, PD_BASE); break;
+    case 90: case 91: reload_cr3(m); break;
     case 92: toggle_reg(m, VMSIM_REG_CR0, VMSIM_CR0_WP); break;
     case 93: toggle_reg(m, VMSIM_REG_CR4, VMSIM_CR4_SMAP); break;
     case 94: case 95: vmsim_set_ac(m, !vmsim_get_ac(m)); break;
@@ -1230,16 +1310,17 @@ static void compare_machines(const vmsim_machine_t *a, const vmsim_machine_t *b)
     }
 }
 
-static void run_world(const vmsim_config_t *cfg, uint32_t seed)
+static void run_world(const vmsim_config_t *cfg, uint32_t seed, bool pae)
 {
-    vmsim_machine_t *fast = world_machine(cfg, true), *slow = world_machine(cfg, false);
+    vmsim_machine_t *fast = world_machine(cfg, true, pae), *slow = world_machine(cfg, false, pae);
     uint32_t x = seed;
     unsigned n_ok = 0, n_fault = 0;
     for (int step = 0; step < WORLD_STEPS; step++) {
         uint32_t r0 = next_random(&x), r1 = next_random(&x), r2 = next_random(&x);
         struct outcome a = world_step(fast, r0, r1, r2), b = world_step(slow, r0, r1, r2);
         if (memcmp(&a, &b, sizeof a) != 0)
-            fail_msg("seed %u step %d (op %u): fast path %s, reference %s", seed, step, r0 % 100,
+            fail_msg("%s seed %u step %d (op %u): fast path %s, reference %s", pae ? "PAE" : "32-bit",
+                     seed, step, r0 % 100,
                      vmsim_status_name(a.status), vmsim_status_name(b.status));
         n_ok += a.status == VMSIM_OK;
         n_fault += a.status == VMSIM_ERR_PAGE_FAULT;
@@ -1271,7 +1352,8 @@ static void fast_path_gives_the_same_results_ram_and_statistics(void **state)
         cfg.dtlb = cfg.itlb = vmsim_tlb_config(configs[i].entries, configs[i].ways,
                                                configs[i].policy);
         cfg.split_tlb = configs[i].split;
-        run_world(&cfg, 0x9e3779b9u + (uint32_t)i);
+        run_world(&cfg, 0x9e3779b9u + (uint32_t)i, false);
+        run_world(&cfg, 0x7f4a7c15u + (uint32_t)i, true);
     }
 }
 

@@ -315,6 +315,21 @@ static void lru_invalidation_keeps_the_order_of_the_other_ways(void **state)
     }
 }
 
+static void fifo_invalidation_keeps_the_fill_order_of_the_other_ways(void **state)
+{
+    (void)state;
+    for (int fast = 0; fast < 2; fast++) {
+        vmsim_machine_t *m = policy_machine(4, 4, VMSIM_TLB_FIFO, fast);
+        touch_all(m, (const uint32_t[]){A, B, C, D}, 4); /* fill order A B C D */
+        assert_int_equal(vmsim_invlpg(m, B << 12), VMSIM_OK);
+        touch(m, E);                                    /* way 1; order A C D E */
+        touch(m, F);                                    /* victim A (way 0) */
+        touch(m, G);                                    /* victim C (way 2) */
+        expect_ways(m, VMSIM_DTLB, (const uint32_t[]){F, E, G, D}, 4);
+        vmsim_destroy(m);
+    }
+}
+
 /* xorshift32 from seed 1, worked by hand:
  *   x = 1:  x ^= x << 13 -> 0x2001;  x ^= x >> 17 -> 0x2001;  x ^= x << 5 -> 0x42021
  *   draws:  0x00042021 (270369)     mod 4 = 1
@@ -719,6 +734,34 @@ static void set_maxphyaddr_flushes_every_tlb(void **state)
     vmsim_destroy(m);
 }
 
+/* A page cached as 4 KiB becomes part of a 4 MiB page behind the TLB's
+ * back; a write then hits the 4 KiB entry with D = 0, walks again and
+ * finds the large page: the old entry is invalidated (a counted
+ * invalidation) and the large page filled in its own set. */
+static void walk_that_finds_a_new_page_size_replaces_the_entry(void **state)
+{
+    vmsim_tlb_entry_t e;
+    uint32_t v = 0;
+    (void)state;
+    vmsim_config_t cfg = config_with(64, 4, VMSIM_TLB_LRU, true);
+    vmsim_machine_t *m = paged_machine(&cfg, VMSIM_CR4_PSE);
+    touch(m, A);
+    map_4m(m, 0, 0x800000, KERNEL_RW);                /* PD slot 0: now a 4 MiB page */
+    assert_int_equal(vmsim_write32(m, VMSIM_SUPERVISOR, A << 12, 0xabcd), VMSIM_OK);
+    assert_int_equal(vmsim_bus_read32(m, 0x800000 + (A << 12), &v), VMSIM_OK);
+    assert_int_equal(v, 0xabcd);
+    assert_true(find_entry(m, VMSIM_DTLB, A << 12, &e));
+    assert_int_equal(e.page_size, 4u << 20);
+    assert_int_equal(e.vaddr, 0);
+    assert_true(e.dirty);
+    assert_int_equal(n_valid(m, VMSIM_DTLB), 1);
+    vmsim_stats_t s = stats(m);
+    assert_int_equal(s.dtlb.invalidations, 1);
+    assert_int_equal(s.dtlb.fills, 2);
+    assert_int_equal(s.dirty_walks, 1);
+    vmsim_destroy(m);
+}
+
 /* --- statistics -------------------------------------------------------- */
 
 static void expect_program_counters(const vmsim_stats_t *s)
@@ -958,6 +1001,7 @@ int main(void)
         cmocka_unit_test(plru_eight_ways_walks_three_levels),
         cmocka_unit_test(plru_invalidation_keeps_the_bits_of_the_other_ways),
         cmocka_unit_test(lru_invalidation_keeps_the_order_of_the_other_ways),
+        cmocka_unit_test(fifo_invalidation_keeps_the_fill_order_of_the_other_ways),
         cmocka_unit_test(random_with_default_seed_evicts_xorshift_ways_and_draws_only_when_full),
         cmocka_unit_test(random_with_a_given_seed_follows_that_seed),
         cmocka_unit_test(random_seed_zero_means_seed_one),
@@ -978,6 +1022,7 @@ int main(void)
         cmocka_unit_test(control_register_writes_flush_exactly_when_the_spec_says),
         cmocka_unit_test(refused_cr4_load_changes_nothing_and_flushes_nothing),
         cmocka_unit_test(tlb_flush_all_drops_globals_and_counts_a_flush),
+        cmocka_unit_test(walk_that_finds_a_new_page_size_replaces_the_entry),
         cmocka_unit_test(set_maxphyaddr_flushes_every_tlb),
         cmocka_unit_test(tlb_and_walk_counters_count_each_event_once),
         cmocka_unit_test(reset_stats_zeroes_every_counter_but_keeps_entries),
