@@ -5,14 +5,9 @@
  * machine, create and enter a process, map the trace's regions (4 MiB
  * each, read/write/execute, private; with 4 MiB pages as one PSE mapping
  * each), and let page faults be resolved by demand paging.  This small
- * interface is all the replay engine (replay.c) knows of the kernel, so
- * that the kernel behind it can change with one file:
- *
- *     replay_os_vmm.c   libvmsim's VMM (include/vmsim/vmm.h), once it
- *                       has landed
- *     replay_os_tmp.c   TEMPORARY stand-in until then: builds 32-bit
- *                       page tables itself through the bus port and
- *                       resolves faults with a handler of its own
+ * interface is all the replay engine (replay.c) knows of the kernel; its
+ * one implementation, replay_os_vmm.c, drives libvmsim's VMM
+ * (include/vmsim/vmm.h).
  */
 #ifndef VMSIM_TOOLS_REPLAY_OS_H
 #define VMSIM_TOOLS_REPLAY_OS_H
@@ -26,9 +21,13 @@ struct replay_os;
 
 /* What the kernel counted (zero where a kernel does not count it). */
 struct replay_os_counters {
-    uint64_t frames_used;    /* frames holding the process's pages and tables */
-    uint64_t faults_resolved; /* page faults the kernel resolved */
-    uint64_t demand_zero;    /* ... by giving a fresh zeroed frame */
+    uint64_t frames_used;     /* frames allocated at the end, the kernel's own included */
+    uint64_t user_frames;     /* ... of which mapped by the process */
+    uint64_t page_tables;     /* ... of which page directories and page tables */
+    uint64_t faults_resolved; /* page faults the kernel resolved (the access retried) */
+    uint64_t demand_zero;     /* ... with a fresh zeroed frame */
+    uint64_t zero_map;        /* ... reads of untouched pages: the shared zero frame */
+    uint64_t zero_break;      /* ... first writes to a zero-frame mapping: a fresh frame */
 };
 
 /* Create a machine from `cfg`, boot the kernel, create and enter one

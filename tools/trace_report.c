@@ -94,11 +94,15 @@ static void table_walks(FILE *f, const struct trace_run_output *out)
             grouped(k->dirty_walks, b));
     fprintf(f, "  %-22s %15s %15s\n\n", "A/D write-backs", grouped(p->ad_writes, a),
             grouped(k->ad_writes, b));
+    const struct replay_os_counters *os = &out->r.os;
     fprintf(f, "page faults and memory\n");
     fprintf(f, "  %-22s %15s\n", "page faults", grouped(p->faults, a));
-    fprintf(f, "  %-22s %15s\n", "resolved by the kernel", grouped(out->r.os.faults_resolved, a));
-    fprintf(f, "  %-22s %15s (%.1f MiB)\n\n", "frames used", grouped(out->r.os.frames_used, a),
-            (double)out->r.os.frames_used / 256.0);
+    fprintf(f, "  %-22s %15s", "resolved by the kernel", grouped(os->faults_resolved, a));
+    fprintf(f, "  (demand-zero %" PRIu64 ", zero-page map %" PRIu64 ", zero-page break %" PRIu64
+            ")\n", os->demand_zero, os->zero_map, os->zero_break);
+    fprintf(f, "  %-22s %15s  (%.1f MiB; process pages %" PRIu64 ", page tables %" PRIu64 ")\n\n",
+            "frames in use", grouped(os->frames_used, a), (double)os->frames_used / 256.0,
+            os->user_frames, os->page_tables);
 }
 
 void trace_report_table(FILE *f, const char *name, const struct trace_run_options *opt,
@@ -213,10 +217,12 @@ void trace_report_json(FILE *f, const char *name, const struct trace_run_options
     json_walks(f, "kernel", &r->kernel);
     fprintf(f, "},\n  \"faults\": {\"raised\": %" PRIu64 ", \"not_present\": %" PRIu64
             ", \"protection\": %" PRIu64 ", \"resolved\": %" PRIu64 ", \"demand_zero\": %" PRIu64
-            "},\n", r->program.faults, r->program.faults_not_present, r->program.faults_protection,
-            r->os.faults_resolved, r->os.demand_zero);
-    fprintf(f, "  \"frames_used\": %" PRIu64 ",\n  \"skipped_lines\": %" PRIu64 ",\n",
-            r->os.frames_used, out->skipped);
+            ", \"zero_map\": %" PRIu64 ", \"zero_break\": %" PRIu64 "},\n", r->program.faults,
+            r->program.faults_not_present, r->program.faults_protection, r->os.faults_resolved,
+            r->os.demand_zero, r->os.zero_map, r->os.zero_break);
+    fprintf(f, "  \"frames_used\": %" PRIu64 ",\n  \"user_frames\": %" PRIu64
+            ",\n  \"page_tables\": %" PRIu64 ",\n  \"skipped_lines\": %" PRIu64 ",\n",
+            r->os.frames_used, r->os.user_frames, r->os.page_tables, out->skipped);
     fprintf(f, "  \"replay\": {\"seconds\": %.6f, \"setup_seconds\": %.6f, "
             "\"accesses_per_second\": %.0f}\n}\n", out->seconds, out->setup_seconds,
             out->seconds > 0 ? (double)total(out) / out->seconds : 0);
