@@ -10,22 +10,41 @@
  * write stores nothing.  A page fault goes to the kernel's handler, if
  * one is registered, and the access is retried once.
  *
- *     vmsim_read32() ----fast hit----> RAM            (~20 instructions)
- *          |
- *          +--> mmu_access --> translate_piece x1..2 --> move data
- *                    ^               |  tlb_find / mmu_walk / cache
- *                    +-- retry <-- fault handler
+ *   vmsim_read32() --fast hit--> RAM                   (~25 instructions)
+ *        |
+ *        +--> typed_slow --quick route--> RAM          (hit or plain miss)
+ *                  |
+ *                  +--> mmu_access --> translate_piece x1..2 --> move data
+ *                           ^            |  tlb_find / mmu_walk / cache
+ *                           +-- retry <-- fault handler
  *
- * The fast path (struct fast_entry, see tlb_internal.h) answers the
- * common case -- a 4 KiB TLB hit that needs no walk -- with the same
- * bookkeeping as the modelled TLB: the hit counter and the way's LRU
- * stamp or PLRU bits.
+ * Only the general route (mmu_access) builds a vmsim_translation_t, calls
+ * the observer and handles faults, bus errors, A/D write-back, large
+ * pages and page-crossing accesses.  In front of it, and only while
+ * config.fast_path is on and no observer is installed, two shortcuts
+ * serve the typed accessors (vmsim_read32() and friends) with exactly
+ * the same effects -- results, RAM, statistics, replacement state:
+ *
+ *   the fast cache (struct fast_entry, see tlb_internal.h) answers a
+ *   4 KiB TLB hit that needs no walk: a tag compare, the load or store,
+ *   the hit counter and `used = ++clock`, no function call;
+ *
+ *   the quick route answers what the fast cache missed when nothing
+ *   unusual happens: a modelled hit that serves the access, or a miss
+ *   whose two-level walk finds present entries with A (and for a write
+ *   D) already set and rights that allow the access.  Anything else
+ *   returns having changed nothing and the general route does it all.
+ *
+ * With config.fast_path = false every access takes the general route:
+ * that is the reference the shortcuts are checked against
+ * (bench/bench_mmu --verify, tests/test_differential.c).
  */
 #include "mmu_internal.h"
 
 #include <string.h>
 
 #define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 static void translation_init(const vmsim_machine_t *m, vmsim_translation_t *t, uint32_t vaddr,
                              vmsim_access_t access, vmsim_mode_t mode)
@@ -74,23 +93,31 @@ static unsigned way_rights(const vmsim_machine_t *m, const vmsim_translation_t *
     return r;
 }
 
-/* Offer a way that now serves (access, mode) at vaddr to the fast path. */
-static void fast_fill(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                      vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
+/* Point the fast cache at way `w`, a 4 KiB way that serves (access,
+ * mode) at vaddr -- unless SMAP makes the answer depend on EFLAGS.AC,
+ * which changes without a flush. */
+static inline __attribute__((always_inline)) void
+fast_set(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
+         vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
 {
-    if (!m->fast_on || (w->key & 3) != TLB_SIZE_4K)
-        return;
-    /* SMAP depends on EFLAGS.AC, which changes without a flush. */
     if (mode == VMSIM_SUPERVISOR && access != VMSIM_FETCH && (w->rights & TLB_U) &&
         (m->cr4 & VMSIM_CR4_SMAP))
         return;
     unsigned kind = FAST_KIND(access, mode);
     struct fast_entry *e = &m->fast[kind][(vaddr >> 12) & FAST_MASK];
-    e->tag = vaddr >> 12;
+    e->tag = vaddr & ~0xfffu;
     e->delta = (uintptr_t)(m->ram + w->pbase) - (uintptr_t)(vaddr & ~0xfffu);
     e->way = w;
     e->tlb = tlb;
     w->fast_kinds |= (uint8_t)(1u << kind);
+}
+
+/* Offer a way that now serves (access, mode) at vaddr to the fast path. */
+static void fast_fill(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
+                      vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
+{
+    if (m->fast_on && (w->key & 3) == TLB_SIZE_4K)
+        fast_set(m, tlb, w, access, mode, vaddr);
 }
 
 /* Put a successful walk into `tlb`; `hit` is the way the lookup found (a
@@ -148,8 +175,11 @@ static bool way_serves(const vmsim_machine_t *m, const struct tlb_way *w, vmsim_
     return *rights_ok && (access != VMSIM_WRITE || (w->rights & TLB_D));
 }
 
+/* A hit that serves the access answers it; a large page may reach past
+ * the end of RAM (the walk that cached it checked only its own bytes),
+ * and such a hit is a bus error like the walk's. */
 static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                       vmsim_translation_t *t)
+                       vmsim_translation_t *t, unsigned len)
 {
     bool rights_ok;
     t->tlb_hit = true;
@@ -163,6 +193,11 @@ static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
     t->writable = w->rights & TLB_W;
     t->user = w->rights & TLB_U;
     t->executable = !(w->rights & TLB_XD);
+    if (!ram_contains(m, t->paddr, len)) {
+        t->outcome = VMSIM_OUTCOME_BUS;
+        t->bus_addr = t->paddr;
+        return true;
+    }
     fast_fill(m, tlb, w, t->access, t->mode, t->vaddr);
     return true;
 }
@@ -191,7 +226,7 @@ static vmsim_status_t translate_piece(vmsim_machine_t *m, vmsim_access_t access,
             *(w ? &tlb->st->hits : &tlb->st->misses) += 1;
         if (w) {
             tlb_touch(tlb, w);
-            if (tlb_answer(m, tlb, w, &t))
+            if (tlb_answer(m, tlb, w, &t, len))
                 return finish(m, &t, paddr, res);
         }
     }
@@ -283,53 +318,197 @@ vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     return mmu_access(m, access, mode, vaddr, buf, 0, size, res);
 }
 
-static vmsim_status_t access_slow(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                                  uint32_t vaddr, void *buf, unsigned size)
+/* ---- the quick route ----------------------------------------------------
+ * quick_walk() is mmu_walk() restricted to the walks that write nothing
+ * and end well: two present entries without reserved bits, A set in
+ * both (and D in the leaf for a write), a 4 KiB leaf, rights that allow
+ * the access, a frame in RAM.  It returns false for anything else, and
+ * the general route then walks for real.  A change to the walk's rules
+ * in walk.c must be mirrored here.
+ *
+ * It is compiled once per entry width, so the table geometry is
+ * constant: 4-byte entries make tables of 1024 (32-bit paging), 8-byte
+ * ones tables of 512 (PAE).  An entry is width-aligned and RAM is a
+ * whole number of pages, so "entry in RAM" is addr < ram_size; likewise
+ * for a frame, as the piece lies within its page. */
+
+struct quick {
+    uint64_t pbase;  /* physical base of the 4 KiB page */
+    unsigned rights; /* TLB_* bits for the way */
+};
+
+static inline __attribute__((always_inline)) bool
+quick_walk(const vmsim_machine_t *m, uint32_t vaddr, vmsim_access_t access, vmsim_mode_t mode,
+           unsigned width, struct quick *q)
+{
+    const struct walk_masks *wm = &m->walk;
+    const unsigned index_bits = width == 4 ? 10 : 9, pd_shift = 12 + index_bits;
+    const uint64_t need = VMSIM_PTE_P | VMSIM_PTE_A;
+    const uint64_t need_leaf = need | (access == VMSIM_WRITE ? VMSIM_PTE_D : 0);
+    uint64_t addr, pde, pte;
+    if (width == 4) {
+        addr = (m->cr3 & 0xfffff000u) + (vaddr >> pd_shift) * 4;
+    } else {
+        uint64_t pdpte = m->pdpte[vaddr >> 30];
+        if (!(pdpte & VMSIM_PTE_P))
+            return false;
+        addr = (pdpte & wm->table_addr) + ((vaddr >> pd_shift) & 511) * 8;
+    }
+    if (addr >= m->ram_size)
+        return false;
+    pde = ram_load(m, addr, width);
+    if ((pde & need) != need || (pde & wm->rsvd_table) || ((pde & VMSIM_PTE_PS) && wm->large_ok))
+        return false;
+    addr = (pde & wm->table_addr) + ((vaddr >> 12) & ((1u << index_bits) - 1)) * width;
+    if (addr >= m->ram_size)
+        return false;
+    pte = ram_load(m, addr, width);
+    if ((pte & need_leaf) != need_leaf || (pte & wm->rsvd_table))
+        return false;
+    bool writable = pde & pte & VMSIM_PTE_RW, user = pde & pte & VMSIM_PTE_US;
+    bool xd = (pde | pte) & wm->xd_bit;
+    q->pbase = pte & wm->table_addr;
+    if (q->pbase >= m->ram_size ||
+        mmu_check_rights(m, access, mode, writable, user, xd) != VMSIM_WHY_NONE)
+        return false;
+    q->rights = (writable ? TLB_W : 0) | (user ? TLB_U : 0) | (xd ? TLB_XD : 0) |
+                (pte & VMSIM_PTE_D ? TLB_D : 0) |
+                ((pte & VMSIM_PTE_G) && (m->cr4 & VMSIM_CR4_PGE) ? TLB_G : 0);
+    return true;
+}
+
+/* A modelled hit, when the way serves the access as it stands. */
+static bool quick_hit(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
+                      vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr, unsigned len,
+                      uint64_t *paddr)
+{
+    bool rights_ok;
+    uint64_t pa = w->pbase + (vaddr & ((1u << tlb_way_shift(w)) - 1));
+    if (!way_serves(m, w, access, mode, &rights_ok) || !ram_contains(m, pa, len))
+        return false;
+    tlb->st->hits++;
+    tlb_touch(tlb, w);
+    fast_fill(m, tlb, w, access, mode, vaddr);
+    *paddr = pa;
+    return true;
+}
+
+/* Translate a piece within one page with every effect of the general
+ * route, or return false having changed nothing. */
+static inline __attribute__((always_inline)) bool
+quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr,
+                unsigned len, uint64_t *paddr)
+{
+    struct tlb *tlb = access == VMSIM_FETCH ? m->itlb : m->dtlb;
+    struct quick q;
+    if (tlb) {
+        struct tlb_way *w = tlb_find(tlb, vaddr, m->walk.large_shift);
+        if (w)
+            return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
+    }
+    if (!(m->walk.fmt->entry_width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q)
+                                        : quick_walk(m, vaddr, access, mode, 8, &q)))
+        return false;
+    m->st->walks++;
+    m->st->walk_reads += 2;
+    if (tlb) {
+        tlb->st->misses++;
+        fast_set(m, tlb, tlb_fill(tlb, vaddr, 12, q.pbase, q.rights), access, mode, vaddr);
+    }
+    *paddr = q.pbase + (vaddr & 0xfff);
+    return true;
+}
+
+/* Where a typed access goes when the fast cache cannot answer it (the
+ * arguments are checked already): the quick route, else the general
+ * one.  Inlined into one out-of-line function per accessor, so access
+ * and size are constants there. */
+static inline __attribute__((always_inline)) vmsim_status_t
+typed_slow(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr, void *buf,
+           unsigned size)
 {
     vmsim_result_t res;
-    if (!buf)
-        return VMSIM_ERR_NULL;
-    return vmsim_access(m, access, mode, vaddr, buf, size, &res);
+    uint64_t paddr;
+    if (m->fast_on && m->walk.fmt && (vaddr & 0xfff) <= VMSIM_PAGE_SIZE - size &&
+        quick_translate(m, access, mode, vaddr, size, &paddr)) {
+        if (access == VMSIM_WRITE)
+            memcpy(m->ram + paddr, buf, size);
+        else
+            memcpy(buf, m->ram + paddr, size);
+        return VMSIM_OK;
+    }
+    return mmu_access(m, access, mode, vaddr, buf, 0, size, &res);
+}
+
+/* ---- the fast cache -------------------------------------------------------
+ * A hit: the tag matches the access's address masked so that a
+ * misaligned access never matches (it might cross the page; it takes
+ * the quick route instead).  Then the data moves and the hit is counted
+ * as the modelled TLB counts it.  No frame, no call: the out-of-line
+ * slow function is a tail call. */
+
+#define FAST_TAG_MASK(size) (~0xfffu | (uint32_t)((size) - 1))
+
+_Static_assert(sizeof(struct fast_entry) == 32, "fast_slot() scales the page number by 32");
+
+/* The slot of `vaddr` in table `kind`: its byte offset is the page
+ * number times 32, which is (vaddr >> 7) masked -- one shift, one mask. */
+static inline const struct fast_entry *fast_slot(const vmsim_machine_t *m, unsigned kind,
+                                                 uint32_t vaddr)
+{
+    const char *table = (const char *)m->fast[kind];
+    return (const struct fast_entry *)(table + ((vaddr >> 7) & (FAST_MASK << 5)));
 }
 
 static inline void fast_hit(const struct fast_entry *e)
 {
     struct tlb *t = e->tlb;
     t->st->hits++;
-    if (t->cfg.policy == VMSIM_TLB_LRU)
-        e->way->stamp = ++t->clock;
-    else if (t->cfg.policy == VMSIM_TLB_PLRU)
-        tlb_touch(t, e->way);
+    e->way->used = ++t->clock;
 }
 
 #define DEFINE_LOAD(name, type, access)                                                        \
+    static __attribute__((noinline)) vmsim_status_t name##_slow(vmsim_machine_t *m,            \
+                                                                vmsim_mode_t mode,             \
+                                                                uint32_t vaddr, type *out)     \
+    {                                                                                          \
+        return typed_slow(m, access, mode, vaddr, out, sizeof(type));                          \
+    }                                                                                          \
     vmsim_status_t name(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, type *out)      \
     {                                                                                          \
-        if (likely(m && out && (unsigned)mode <= VMSIM_USER)) {                                \
-            const struct fast_entry *e =                                                       \
-                &m->fast[FAST_KIND(access, mode)][(vaddr >> 12) & FAST_MASK];                  \
-            if (likely(e->tag == vaddr >> 12 && (vaddr & 0xfff) <= 4096 - sizeof(type))) {     \
-                memcpy(out, (const void *)(e->delta + vaddr), sizeof(type));                   \
-                fast_hit(e);                                                                   \
-                return VMSIM_OK;                                                               \
-            }                                                                                  \
-        }                                                                                      \
-        return access_slow(m, access, mode, vaddr, out, sizeof(type));                         \
+        if (unlikely(!out))                                                                    \
+            return VMSIM_ERR_NULL;                                                             \
+        if (unlikely(!m))                                                                      \
+            return VMSIM_ERR_NULL;                                                             \
+        if (unlikely((unsigned)mode > VMSIM_USER))                                             \
+            return VMSIM_ERR_INVALID;                                                          \
+        const struct fast_entry *e = fast_slot(m, FAST_KIND(access, mode), vaddr);             \
+        if (unlikely(e->tag != (vaddr & FAST_TAG_MASK(sizeof(type)))))                         \
+            return name##_slow(m, mode, vaddr, out);                                           \
+        memcpy(out, (const void *)(e->delta + vaddr), sizeof(type));                           \
+        fast_hit(e);                                                                           \
+        return VMSIM_OK;                                                                       \
     }
 
 #define DEFINE_STORE(name, type)                                                               \
+    static __attribute__((noinline)) vmsim_status_t name##_slow(vmsim_machine_t *m,            \
+                                                                vmsim_mode_t mode,             \
+                                                                uint32_t vaddr, type value)    \
+    {                                                                                          \
+        return typed_slow(m, VMSIM_WRITE, mode, vaddr, &value, sizeof(type));                  \
+    }                                                                                          \
     vmsim_status_t name(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, type value)     \
     {                                                                                          \
-        if (likely(m && (unsigned)mode <= VMSIM_USER)) {                                       \
-            const struct fast_entry *e =                                                       \
-                &m->fast[FAST_KIND(VMSIM_WRITE, mode)][(vaddr >> 12) & FAST_MASK];             \
-            if (likely(e->tag == vaddr >> 12 && (vaddr & 0xfff) <= 4096 - sizeof(type))) {     \
-                memcpy((void *)(e->delta + vaddr), &value, sizeof(type));                      \
-                fast_hit(e);                                                                   \
-                return VMSIM_OK;                                                               \
-            }                                                                                  \
-        }                                                                                      \
-        return access_slow(m, VMSIM_WRITE, mode, vaddr, &value, sizeof(type));                 \
+        if (unlikely(!m))                                                                      \
+            return VMSIM_ERR_NULL;                                                             \
+        if (unlikely((unsigned)mode > VMSIM_USER))                                             \
+            return VMSIM_ERR_INVALID;                                                          \
+        const struct fast_entry *e = fast_slot(m, FAST_KIND(VMSIM_WRITE, mode), vaddr);        \
+        if (unlikely(e->tag != (vaddr & FAST_TAG_MASK(sizeof(type)))))                         \
+            return name##_slow(m, mode, vaddr, value);                                         \
+        memcpy((void *)(e->delta + vaddr), &value, sizeof(type));                              \
+        fast_hit(e);                                                                           \
+        return VMSIM_OK;                                                                       \
     }
 
 DEFINE_LOAD(vmsim_read8, uint8_t, VMSIM_READ)

@@ -10,18 +10,28 @@
  *            any, in the set of their own vpn.
  *   fill     the lowest-numbered invalid way of the set; if none, the
  *            policy's victim.
- *   LRU      stamp = ++clock on every hit and fill; victim = least stamp.
- *   FIFO     stamp = ++clock on fill only; victim = least stamp.
- *   PLRU     a tree of n_ways - 1 nodes per set, node 1 the root, node
- *            n's children 2n and 2n+1; 0 points to the lower half.  A use
- *            points every node on the way's path away from it; the victim
- *            is found by following the nodes from the root.
+ *   use      every hit and every fill: used = ++clock (any policy);
+ *            a fill also sets filled = used.
+ *   LRU      victim = least `used`.
+ *   FIFO     victim = least `filled`; hits change nothing it reads.
+ *   PLRU     the spec's tree of n_ways - 1 bits, 0 pointing to the lower
+ *            half, each use pointing every bit on its path away from the
+ *            way it touched.  A bit is therefore decided by the latest
+ *            use below it: it points right exactly when that use was in
+ *            its left half.  So the tree is not stored but read out of
+ *            the `used` stamps: at each node compare the newest stamp of
+ *            the two halves, go right when the left one is newer.  A
+ *            reset of the bits (a whole-TLB flush, a set emptied by a
+ *            flush) is zeroing the set's stamps: a half never used since
+ *            then has newest stamp 0, as a bit never set is 0.
  *   random   xorshift32 per TLB, victim = x mod n_ways, drawn only when
  *            the set is full.
  *
- * Invalidating a way leaves the order of the others alone; a set whose
- * every way is invalid after a flush gets its PLRU bits cleared, which
- * makes a whole-TLB flush reset them as the spec requires.
+ * Invalidating a way leaves the stamps, and so the order of the others
+ * (and the PLRU bits), alone; a set whose every way is invalid after a
+ * flush gets its stamps cleared, which makes a whole-TLB flush reset the
+ * PLRU bits as the spec requires.  The clock is a 64-bit count of uses:
+ * it does not wrap in the life of a machine.
  */
 #include "tlb_internal.h"
 
@@ -94,18 +104,11 @@ struct tlb *tlb_create(const vmsim_tlb_config_t *cfg, struct fast_entry (*fast)[
     t->rng = cfg->seed ? cfg->seed : 1;
     t->st = st;
     t->fast = fast;
-    while ((1u << t->tree_levels) < t->n_ways)
-        t->tree_levels++;
     t->ways = calloc(cfg->entries, sizeof *t->ways);
-    if (cfg->policy == VMSIM_TLB_PLRU)
-        t->plru = calloc(cfg->entries, 1);
-    if (!t->ways || (cfg->policy == VMSIM_TLB_PLRU && !t->plru)) {
+    t->set_valid = calloc(t->n_sets, sizeof *t->set_valid);
+    if (!t->ways || !t->set_valid) {
         tlb_destroy(t);
         return NULL;
-    }
-    for (uint32_t i = 0; i < cfg->entries; i++) {
-        t->ways[i].set = i / t->n_ways;
-        t->ways[i].way = i % t->n_ways;
     }
     return t;
 }
@@ -115,99 +118,84 @@ void tlb_destroy(struct tlb *t)
     if (!t)
         return;
     free(t->ways);
-    free(t->plru);
+    free(t->set_valid);
     free(t);
 }
 
-static struct tlb_way *probe(struct tlb *t, uint32_t key, uint32_t vpn)
+static uint64_t newest(const struct tlb_way *ways, uint32_t n)
 {
-    struct tlb_way *w = &t->ways[(vpn & t->set_mask) * t->n_ways];
-    for (uint32_t i = 0; i < t->n_ways; i++)
-        if (w[i].key == key)
-            return &w[i];
-    return NULL;
+    uint64_t max = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (ways[i].used > max)
+            max = ways[i].used;
+    return max;
 }
 
-struct tlb_way *tlb_find(struct tlb *t, uint32_t vaddr, unsigned large_shift)
+/* Follow the PLRU tree from the root: at each node the bit says "go
+ * right" exactly when the newer use lies in the left half. */
+static uint32_t plru_victim(const struct tlb *t, const struct tlb_way *set)
 {
-    struct tlb_way *w = probe(t, tlb_key(vaddr, 12, TLB_SIZE_4K), vaddr >> 12);
-    if (w || !t->n_large)
-        return w;
-    unsigned code = large_shift == 21 ? TLB_SIZE_2M : TLB_SIZE_4M;
-    return probe(t, tlb_key(vaddr, large_shift, code), vaddr >> large_shift);
+    uint32_t lo = 0;
+    for (uint32_t half = t->n_ways / 2; half; half /= 2)
+        if (newest(set + lo, half) > newest(set + lo + half, half))
+            lo += half;
+    return lo;
 }
 
-static void plru_touch(struct tlb *t, const struct tlb_way *w)
-{
-    uint8_t *tree = &t->plru[(size_t)w->set * t->n_ways];
-    unsigned node = 1;
-    for (unsigned level = t->tree_levels; level-- > 0;) {
-        unsigned bit = (w->way >> level) & 1;
-        tree[node] = (uint8_t)!bit;
-        node = 2 * node + bit;
-    }
-}
-
-static uint32_t plru_victim(const struct tlb *t, uint32_t set)
-{
-    const uint8_t *tree = &t->plru[(size_t)set * t->n_ways];
-    unsigned node = 1, way = 0;
-    for (unsigned level = 0; level < t->tree_levels; level++) {
-        unsigned bit = tree[node];
-        way = way * 2 + bit;
-        node = 2 * node + bit;
-    }
-    return way;
-}
-
-void tlb_touch(struct tlb *t, struct tlb_way *w)
-{
-    switch (t->cfg.policy) {
-    case VMSIM_TLB_LRU: w->stamp = ++t->clock; break;
-    case VMSIM_TLB_PLRU: plru_touch(t, w); break;
-    default: break;
-    }
-}
-
-static uint32_t victim(struct tlb *t, struct tlb_way *set_ways, uint32_t set)
+/* The way of a full set that FIFO or LRU replaces: the least stamp. */
+static inline uint32_t oldest(const struct tlb_way *set, uint32_t n_ways, bool fifo)
 {
     uint32_t v = 0;
-    switch (t->cfg.policy) {
-    case VMSIM_TLB_LRU:
-    case VMSIM_TLB_FIFO:
-        for (uint32_t i = 1; i < t->n_ways; i++)
-            if (set_ways[i].stamp < set_ways[v].stamp)
-                v = i;
-        return v;
-    case VMSIM_TLB_PLRU: return plru_victim(t, set);
-    case VMSIM_TLB_RANDOM:
-    default:
-        t->rng ^= t->rng << 13;
-        t->rng ^= t->rng >> 17;
-        t->rng ^= t->rng << 5;
-        return t->rng % t->n_ways;
+    uint64_t least = fifo ? set[0].filled : set[0].used;
+    for (uint32_t i = 1; i < n_ways; i++) {
+        uint64_t stamp = fifo ? set[i].filled : set[i].used;
+        if (stamp < least) {
+            least = stamp;
+            v = i;
+        }
     }
+    return v;
+}
+
+/* The policy's victim in a full set.  PLRU and random are out of line,
+ * which keeps tlb_fill() lean for the common LRU. */
+static __attribute__((noinline)) uint32_t victim_other(struct tlb *t, const struct tlb_way *set)
+{
+    if (t->cfg.policy == VMSIM_TLB_PLRU)
+        return plru_victim(t, set);
+    t->rng ^= t->rng << 13;
+    t->rng ^= t->rng >> 17;
+    t->rng ^= t->rng << 5;
+    return t->rng % t->n_ways;
+}
+
+static inline uint32_t victim(struct tlb *t, const struct tlb_way *set)
+{
+    if (t->cfg.policy == VMSIM_TLB_LRU || t->cfg.policy == VMSIM_TLB_FIFO)
+        return oldest(set, t->n_ways, t->cfg.policy == VMSIM_TLB_FIFO);
+    return victim_other(t, set);
 }
 
 void tlb_drop_fast(struct tlb *t, struct tlb_way *w)
 {
     uint32_t slot = (w->key >> 2) & FAST_MASK;
-    for (unsigned k = 0; w->fast_kinds; k++) {
-        if (w->fast_kinds & (1u << k)) {
-            struct fast_entry *e = &t->fast[k][slot];
-            if (e->way == w)
-                e->tag = FAST_NONE;
-            w->fast_kinds &= (uint8_t)~(1u << k);
-        }
+    while (w->fast_kinds) {
+        unsigned k = (unsigned)__builtin_ctz(w->fast_kinds);
+        struct fast_entry *e = &t->fast[k][slot];
+        if (e->way == w)
+            e->tag = FAST_NONE;
+        w->fast_kinds &= (uint8_t)(w->fast_kinds - 1);
     }
 }
 
-static void clear_way(struct tlb *t, struct tlb_way *w)
+/* Invalidate valid way `w` of set number `set`. */
+static void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
 {
     tlb_drop_fast(t, w);
     if ((w->key & 3) != TLB_SIZE_4K)
         t->n_large--;
     t->n_valid--;
+    t->set_valid[set]--;
     w->key = 0;
 }
 
@@ -215,26 +203,25 @@ struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t
                          unsigned rights)
 {
     unsigned code = shift == 12 ? TLB_SIZE_4K : shift == 21 ? TLB_SIZE_2M : TLB_SIZE_4M;
-    uint32_t set = (vaddr >> shift) & t->set_mask;
-    struct tlb_way *ways = &t->ways[set * t->n_ways];
-    struct tlb_way *w = NULL;
-    for (uint32_t i = 0; i < t->n_ways && !w; i++)
-        if (!ways[i].key)
-            w = &ways[i];
-    if (!w) {
-        w = &ways[victim(t, ways, set)];
-        clear_way(t, w);
+    uint32_t set_index = (vaddr >> shift) & t->set_mask;
+    struct tlb_way *set = &t->ways[(size_t)set_index * t->n_ways];
+    struct tlb_way *w = set;
+    if (t->set_valid[set_index] < t->n_ways) {
+        while (w->key)
+            w++;
+    } else {
+        w = &set[victim(t, set)];
+        clear_way(t, w, set_index);
         t->st->evictions++;
     }
     w->key = tlb_key(vaddr, shift, code);
     w->rights = (uint8_t)rights;
     w->pbase = pbase;
-    w->stamp = ++t->clock; /* a fill is a use (LRU) and the fill time (FIFO) */
-    if (t->cfg.policy == VMSIM_TLB_PLRU)
-        plru_touch(t, w);
+    w->used = w->filled = ++t->clock;
     if (code != TLB_SIZE_4K)
         t->n_large++;
     t->n_valid++;
+    t->set_valid[set_index]++;
     t->st->fills++;
     return w;
 }
@@ -243,44 +230,56 @@ void tlb_invalidate_way(struct tlb *t, struct tlb_way *w)
 {
     if (!w->key)
         return;
-    clear_way(t, w);
+    clear_way(t, w, (uint32_t)((size_t)(w - t->ways) / t->n_ways));
     t->st->invalidations++;
 }
 
 void tlb_invalidate_page(struct tlb *t, uint32_t vaddr)
 {
-    struct tlb_way *w = probe(t, tlb_key(vaddr, 12, TLB_SIZE_4K), vaddr >> 12);
+    struct tlb_way *w = tlb_probe(t, tlb_key(vaddr, 12, TLB_SIZE_4K), vaddr >> 12);
     if (w)
         tlb_invalidate_way(t, w);
     if (t->n_large) {
-        w = probe(t, tlb_key(vaddr, 21, TLB_SIZE_2M), vaddr >> 21);
+        w = tlb_probe(t, tlb_key(vaddr, 21, TLB_SIZE_2M), vaddr >> 21);
         if (w)
             tlb_invalidate_way(t, w);
-        w = probe(t, tlb_key(vaddr, 22, TLB_SIZE_4M), vaddr >> 22);
+        w = tlb_probe(t, tlb_key(vaddr, 22, TLB_SIZE_4M), vaddr >> 22);
         if (w)
             tlb_invalidate_way(t, w);
     }
 }
 
+/* Zero the stamps of n ways: the PLRU bits of their set back to reset. */
+static void reset_stamps(struct tlb_way *ways, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        ways[i].used = 0;
+}
+
 void tlb_flush(struct tlb *t, bool keep_global)
 {
+    bool plru = t->cfg.policy == VMSIM_TLB_PLRU;
     t->st->flushes++;
     if (!t->n_valid) {
-        if (t->plru)
-            memset(t->plru, 0, t->cfg.entries);
+        if (plru)
+            reset_stamps(t->ways, t->cfg.entries);
         return;
     }
     for (uint32_t s = 0; s < t->n_sets; s++) {
-        struct tlb_way *ways = &t->ways[s * t->n_ways];
+        struct tlb_way *ways = &t->ways[(size_t)s * t->n_ways];
         bool any_left = false;
-        for (uint32_t i = 0; i < t->n_ways; i++) {
-            if (keep_global && (ways[i].rights & TLB_G) && ways[i].key)
+        for (uint32_t i = 0; i < t->n_ways && t->set_valid[s]; i++) {
+            if (!ways[i].key)
+                continue;
+            if (keep_global && (ways[i].rights & TLB_G)) {
                 any_left = true;
-            else
-                tlb_invalidate_way(t, &ways[i]);
+            } else {
+                clear_way(t, &ways[i], s);
+                t->st->invalidations++;
+            }
         }
-        if (!any_left && t->plru)
-            memset(&t->plru[(size_t)s * t->n_ways], 0, t->n_ways);
+        if (!any_left && plru)
+            reset_stamps(ways, t->n_ways);
     }
 }
 
@@ -288,8 +287,8 @@ void tlb_describe(const struct tlb *t, uint32_t index, vmsim_tlb_entry_t *out)
 {
     const struct tlb_way *w = &t->ways[index];
     memset(out, 0, sizeof *out);
-    out->set = w->set;
-    out->way = w->way;
+    out->set = index / t->n_ways;
+    out->way = index % t->n_ways;
     out->valid = w->key != 0;
     if (!out->valid)
         return;

@@ -6,20 +6,40 @@
  *     ways[set * n_ways + way]     set = vpn & set_mask
  *
  *     struct tlb_way (32 bytes)
- *     +----------+--------+------+--------+---------+--------+-----+
- *     | key      | rights | fast | pbase  | stamp   | set    | way |
- *     +----------+--------+------+--------+---------+--------+-----+
+ *     +-----+--------+-------+---+-------+-------+--------+
+ *     | key | rights | kinds | - | pbase | used  | filled |
+ *     +-----+--------+-------+---+-------+-------+--------+
  *       key = vpn << 2 | size code (0 = invalid), so a hit is one
  *       compare per way; vpn = linear address >> page shift.
+ *       used = the TLB's clock at the way's last use (a hit or a fill),
+ *       filled = the clock at its fill.
+ *
+ * Replacement state is these two stamps and nothing else.  Every hit,
+ * whatever the policy, does the same thing -- `used = ++clock` -- so the
+ * hit path has no policy branch: LRU evicts the least `used`, FIFO the
+ * least `filled`, random ignores both, and tree-PLRU reads its tree out
+ * of `used` (see tlb.c: a node's bit is "the most recent use below me was
+ * on my left"), which is exactly the tree of spec/tlb.md.
  *
  * In front of the modelled TLBs sits the fast cache: per access kind
  * (read/write/fetch x supervisor/user) a direct-mapped table of
  * FAST_SLOTS host-side shortcuts, each naming the modelled way it stands
- * for.  A fast hit does exactly what a modelled hit does (statistics,
- * replacement state) without searching the set.  A shortcut exists only
- * while its way is valid and only for accesses the way permits without
- * a walk, so it never changes a result: whenever a way is evicted,
- * invalidated or rewritten, tlb_drop_fast() clears its shortcuts.
+ * for.  A fast hit does exactly what a modelled hit does (the hit
+ * counter, `used = ++clock`) without searching the set:
+ *
+ *     fast[kind][vpn & FAST_MASK]
+ *     +-----------+---------------------------+------+------+
+ *     | tag       | delta                     | way  | tlb  |
+ *     +-----------+---------------------------+------+------+
+ *       tag = linear page base; it is compared with the access's address
+ *       masked by ~0xfff | (size - 1), so one compare also rejects an
+ *       access that is not aligned to its size (which might cross the
+ *       page); host address = linear address + delta.
+ *
+ * A shortcut exists only while its way is valid and only for accesses
+ * the way permits without a walk, so it never changes a result: whenever
+ * a way is evicted, invalidated or rewritten, tlb_drop_fast() clears its
+ * shortcuts.
  */
 #ifndef VMSIM_TLB_INTERNAL_H
 #define VMSIM_TLB_INTERNAL_H
@@ -49,38 +69,37 @@ struct tlb_way {
     uint8_t fast_kinds;  /* fast-cache kinds that may point here */
     uint16_t unused;
     uint64_t pbase;      /* physical base of the page */
-    uint64_t stamp;      /* LRU: last use; FIFO: fill time */
-    uint32_t set, way;
+    uint64_t used;       /* clock at the last hit or fill (LRU, PLRU) */
+    uint64_t filled;     /* clock at the fill (FIFO) */
 };
 
 #define FAST_KINDS 6
 #define FAST_BITS 10
 #define FAST_SLOTS (1u << FAST_BITS)
 #define FAST_MASK (FAST_SLOTS - 1)
-#define FAST_NONE 0xffffffffu
+#define FAST_NONE 0xffffffffu /* never equals an address masked as above */
 #define FAST_KIND(access, mode) ((unsigned)(access) * 2u + (unsigned)(mode))
 
 struct tlb;
 
 struct fast_entry {
-    uint32_t tag;         /* linear address >> 12, FAST_NONE when empty */
+    uint32_t tag;         /* linear page base, FAST_NONE when empty */
     uintptr_t delta;      /* host address = linear address + delta */
     struct tlb_way *way;
     struct tlb *tlb;
 };
 
 struct tlb {
-    vmsim_tlb_config_t cfg;
+    vmsim_tlb_stats_t *st;      /* counters of the current statistics bank */
+    uint64_t clock;             /* advances at every hit and fill */
     uint32_t n_sets, set_mask, n_ways;
-    unsigned tree_levels;       /* PLRU: log2(n_ways) */
-    struct tlb_way *ways;
-    uint8_t *plru;              /* PLRU: n_ways bits per set (node 1..n_ways-1) */
-    uint64_t clock;
     uint32_t rng;
     uint32_t n_large;           /* valid 2 MiB / 4 MiB entries */
     uint32_t n_valid;
-    vmsim_tlb_stats_t *st;      /* counters of the current statistics bank */
+    struct tlb_way *ways;
+    uint32_t *set_valid;        /* valid ways per set: a full set skips the search */
     struct fast_entry (*fast)[FAST_SLOTS]; /* the machine's fast tables */
+    vmsim_tlb_config_t cfg;
 };
 
 /* Create a TLB for `cfg` (already checked).  NULL when out of memory. */
@@ -99,12 +118,35 @@ static inline unsigned tlb_way_shift(const struct tlb_way *w)
     return shift[w->key & 3];
 }
 
+/* The first way of the set of `vpn`. */
+static inline struct tlb_way *tlb_set(const struct tlb *t, uint32_t vpn)
+{
+    return &t->ways[(size_t)(vpn & t->set_mask) * t->n_ways];
+}
+
+/* The way of the set of `vpn` whose key is `key`, or NULL. */
+static inline struct tlb_way *tlb_probe(const struct tlb *t, uint32_t key, uint32_t vpn)
+{
+    struct tlb_way *w = tlb_set(t, vpn);
+    for (uint32_t i = 0; i < t->n_ways; i++)
+        if (w[i].key == key)
+            return &w[i];
+    return NULL;
+}
+
 /* The valid way that maps `vaddr` (4 KiB first, then a large page of
  * `large_shift` when the TLB holds any), or NULL.  Counts nothing. */
-struct tlb_way *tlb_find(struct tlb *t, uint32_t vaddr, unsigned large_shift);
+static inline struct tlb_way *tlb_find(const struct tlb *t, uint32_t vaddr, unsigned large_shift)
+{
+    struct tlb_way *w = tlb_probe(t, tlb_key(vaddr, 12, TLB_SIZE_4K), vaddr >> 12);
+    if (w || !t->n_large)
+        return w;
+    unsigned code = large_shift == 21 ? TLB_SIZE_2M : TLB_SIZE_4M;
+    return tlb_probe(t, tlb_key(vaddr, large_shift, code), vaddr >> large_shift);
+}
 
-/* Record a use of `w` by a hit (LRU stamp, PLRU bits). */
-void tlb_touch(struct tlb *t, struct tlb_way *w);
+/* Record a use of `w` by a hit: the same for every policy. */
+static inline void tlb_touch(struct tlb *t, struct tlb_way *w) { w->used = ++t->clock; }
 
 /* Put a translation into the TLB: the way of its set chosen by the
  * rules of spec/tlb.md (lowest invalid, else the policy's victim).

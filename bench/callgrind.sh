@@ -1,0 +1,84 @@
+#!/bin/sh
+# bench/callgrind.sh - host instructions per simulated access, counted by
+# valgrind's callgrind (stable on a noisy machine, unlike time).
+#
+#   bench/callgrind.sh [path/to/bench_mmu]     (default build/bench/bench/bench_mmu)
+#
+# Each figure is a difference of two runs of one `bench_mmu --count-KIND N`
+# mode, N = N1 and N = N2, divided by N2 - N1: the set-up and warm-up of
+# the two runs are the same and cancel.  "in API" collects only inside the
+# public function (--toggle-collect=vmsim_read32, callees included);
+# "whole loop" collects everything, so the benchmark loop's index step,
+# the call, the status check and the sum are in it; "x native" divides
+# the whole loop by the native loop's (same index sequence, a host load).
+#
+#   hit   4-byte reads, 16 pages scattered, 64x4 LRU TLB: every one a TLB hit
+#   miss  4-byte reads, a new page each time over 4096 pages, 64x4 LRU TLB:
+#         every one a TLB miss, a two-level walk (PDE, PTE; A/D already
+#         set) and a fill that evicts
+#   walk  the same pattern without a TLB: a two-level walk each
+#   write 4-byte writes, as hit
+#
+# --no-fast repeats the counts with config.fast_path = false (the
+# previous design: the modelled TLB lookup only).
+set -eu
+
+BIN=${1:-build/bench/bench/bench_mmu}
+N1=${N1:-100000}
+N2=${N2:-300000}
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "callgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2
+    exit 2
+fi
+if [ ! -x "$BIN" ]; then
+    echo "callgrind.sh: no benchmark at $BIN (build it first)" >&2
+    exit 2
+fi
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# ir KIND N TOGGLE [FLAGS]: total instructions of one run
+ir() {
+    out="$TMP/cg.$1.$2.$$"
+    if [ -n "$3" ]; then
+        valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$3" \
+            "$BIN" --count-"$1" "$2" ${4:-} >/dev/null 2>&1
+    else
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+            "$BIN" --count-"$1" "$2" ${4:-} >/dev/null 2>&1
+    fi
+    awk '/^summary:/ { print $2 }' "$out"
+}
+
+# per KIND TOGGLE [FLAGS]: instructions per access
+per() {
+    a=$(ir "$1" "$N1" "$2" "${3:-}")
+    b=$(ir "$1" "$N2" "$2" "${3:-}")
+    awk -v a="$a" -v b="$b" -v n1="$N1" -v n2="$N2" 'BEGIN { printf "%.2f", (b - a) / (n2 - n1) }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+native=$(per native "")
+hit_api=$(per hit vmsim_read32)
+hit_loop=$(per hit "")
+write_api=$(per write vmsim_write32)
+miss_api=$(per miss vmsim_read32)
+walk_api=$(per walk vmsim_read32)
+hit_off=$(per hit vmsim_read32 --no-fast)
+write_off=$(per write vmsim_write32 --no-fast)
+miss_off=$(per miss vmsim_read32 --no-fast)
+walk_off=$(per walk vmsim_read32 --no-fast)
+
+echo "callgrind: host instructions per 4-byte access (N = $N2 - $N1, $BIN)"
+echo
+printf '%-44s %10s %10s %8s\n' "access" "fast on" "fast off" "off/on"
+printf '%-44s %10s %10s %8s\n' "TLB hit, read  (in vmsim_read32)" "$hit_api" "$hit_off" "$(ratio "$hit_off" "$hit_api")"
+printf '%-44s %10s %10s %8s\n' "TLB hit, write (in vmsim_write32)" "$write_api" "$write_off" "$(ratio "$write_off" "$write_api")"
+printf '%-44s %10s %10s %8s\n' "TLB miss + 2-level walk + fill (in read32)" "$miss_api" "$miss_off" "$(ratio "$miss_off" "$miss_api")"
+printf '%-44s %10s %10s %8s\n' "no TLB: 2-level walk (in vmsim_read32)" "$walk_api" "$walk_off" "$(ratio "$walk_off" "$walk_api")"
+echo
+printf '%-44s %10s\n' "native loop, per access" "$native"
+printf '%-44s %10s   (x native %s)\n' "TLB-hit loop through the API, per access" "$hit_loop" "$(ratio "$hit_loop" "$native")"
