@@ -364,19 +364,14 @@ static void walk_to_a_frame_outside_ram_changes_and_caches_nothing(void **state)
 /* A 4 MiB page that straddles the end of (6 MiB of) RAM: the walk for an
  * address inside RAM caches it; a later address of the same page beyond
  * RAM hits that entry and must still be a bus error, not a host-memory
- * access.
- * BUG (committed src/mmu/access.c, tlb_answer): a hit is answered without
- * checking that the bytes lie in RAM, so the write below returns VMSIM_OK
- * and stores 4 bytes past the end of the host RAM mapping.  The fix
- * (ram_contains() in tlb_answer) is in the fast-path work not yet
- * committed; drop the skip when it is. */
+ * access (before commit cc1b2f1 the write below returned VMSIM_OK and
+ * stored past the end of the host RAM mapping). */
 static void tlb_hit_on_a_large_page_beyond_ram_is_a_bus_error(void **state)
 {
     vmsim_result_t res;
     uint32_t v = 0;
     vmsim_config_t cfg;
     vmsim_machine_t *m = NULL;
-    skip_known_bug();
     vmsim_config_default(&cfg);
     cfg.ram_bytes = 6u << 20;
     assert_int_equal(vmsim_create(&cfg, &m), VMSIM_OK);
