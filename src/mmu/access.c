@@ -10,7 +10,7 @@
  * write stores nothing.  A page fault goes to the kernel's handler, if
  * one is registered, and the access is retried once.
  *
- *   vmsim_read32() --fast hit--> RAM                   (~25 instructions)
+ *   vmsim_read32() --fast hit--> RAM                   (~30 instructions)
  *        |
  *        +--> typed_slow --quick route--> RAM          (hit or plain miss)
  *                  |

@@ -157,25 +157,6 @@ static inline uint32_t oldest(const struct tlb_way *set, uint32_t n_ways, bool f
     return v;
 }
 
-/* The policy's victim in a full set.  PLRU and random are out of line,
- * which keeps tlb_fill() lean for the common LRU. */
-static __attribute__((noinline)) uint32_t victim_other(struct tlb *t, const struct tlb_way *set)
-{
-    if (t->cfg.policy == VMSIM_TLB_PLRU)
-        return plru_victim(t, set);
-    t->rng ^= t->rng << 13;
-    t->rng ^= t->rng >> 17;
-    t->rng ^= t->rng << 5;
-    return t->rng % t->n_ways;
-}
-
-static inline uint32_t victim(struct tlb *t, const struct tlb_way *set)
-{
-    if (t->cfg.policy == VMSIM_TLB_LRU || t->cfg.policy == VMSIM_TLB_FIFO)
-        return oldest(set, t->n_ways, t->cfg.policy == VMSIM_TLB_FIFO);
-    return victim_other(t, set);
-}
-
 void tlb_drop_fast(struct tlb *t, struct tlb_way *w)
 {
     uint32_t slot = (w->key >> 2) & FAST_MASK;
@@ -199,21 +180,12 @@ static void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
     w->key = 0;
 }
 
-struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t pbase,
-                         unsigned rights)
+/* Make invalid way `w` of set `set_index` map the page of vaddr. */
+static inline struct tlb_way *fill_way(struct tlb *t, struct tlb_way *w, uint32_t set_index,
+                                       uint32_t vaddr, unsigned shift, uint64_t pbase,
+                                       unsigned rights)
 {
     unsigned code = shift == 12 ? TLB_SIZE_4K : shift == 21 ? TLB_SIZE_2M : TLB_SIZE_4M;
-    uint32_t set_index = (vaddr >> shift) & t->set_mask;
-    struct tlb_way *set = &t->ways[(size_t)set_index * t->n_ways];
-    struct tlb_way *w = set;
-    if (t->set_valid[set_index] < t->n_ways) {
-        while (w->key)
-            w++;
-    } else {
-        w = &set[victim(t, set)];
-        clear_way(t, w, set_index);
-        t->st->evictions++;
-    }
     w->key = tlb_key(vaddr, shift, code);
     w->rights = (uint8_t)rights;
     w->pbase = pbase;
@@ -224,6 +196,49 @@ struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t
     t->set_valid[set_index]++;
     t->st->fills++;
     return w;
+}
+
+static void evict(struct tlb *t, struct tlb_way *w, uint32_t set_index)
+{
+    clear_way(t, w, set_index);
+    t->st->evictions++;
+}
+
+/* A fill into a full set under PLRU or random, out of line so that the
+ * common LRU fill below calls nothing and saves no registers. */
+static __attribute__((noinline)) struct tlb_way *
+fill_other(struct tlb *t, struct tlb_way *set, uint32_t set_index, uint32_t vaddr, unsigned shift,
+           uint64_t pbase, unsigned rights)
+{
+    uint32_t v;
+    if (t->cfg.policy == VMSIM_TLB_PLRU) {
+        v = plru_victim(t, set);
+    } else {
+        t->rng ^= t->rng << 13;
+        t->rng ^= t->rng >> 17;
+        t->rng ^= t->rng << 5;
+        v = t->rng % t->n_ways;
+    }
+    evict(t, &set[v], set_index);
+    return fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights);
+}
+
+struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t pbase,
+                         unsigned rights)
+{
+    uint32_t set_index = (vaddr >> shift) & t->set_mask;
+    struct tlb_way *set = &t->ways[(size_t)set_index * t->n_ways];
+    struct tlb_way *w = set;
+    if (t->set_valid[set_index] < t->n_ways) { /* the lowest invalid way */
+        while (w->key)
+            w++;
+    } else if (t->cfg.policy == VMSIM_TLB_LRU || t->cfg.policy == VMSIM_TLB_FIFO) {
+        w = &set[oldest(set, t->n_ways, t->cfg.policy == VMSIM_TLB_FIFO)];
+        evict(t, w, set_index);
+    } else {
+        return fill_other(t, set, set_index, vaddr, shift, pbase, rights);
+    }
+    return fill_way(t, w, set_index, vaddr, shift, pbase, rights);
 }
 
 void tlb_invalidate_way(struct tlb *t, struct tlb_way *w)

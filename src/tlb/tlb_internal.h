@@ -14,12 +14,14 @@
  *       used = the TLB's clock at the way's last use (a hit or a fill),
  *       filled = the clock at its fill.
  *
- * Replacement state is these two stamps and nothing else.  Every hit,
- * whatever the policy, does the same thing -- `used = ++clock` -- so the
- * hit path has no policy branch: LRU evicts the least `used`, FIFO the
- * least `filled`, random ignores both, and tree-PLRU reads its tree out
- * of `used` (see tlb.c: a node's bit is "the most recent use below me was
- * on my left"), which is exactly the tree of spec/tlb.md.
+ * Replacement state is these two stamps.  Every hit, whatever the
+ * policy, does the same thing -- `used = ++clock` -- so the hit path has
+ * no policy branch: LRU evicts the least `used`, FIFO the least
+ * `filled`, random ignores both, and tree-PLRU reads its tree out of
+ * `used` (see tlb.c: a node's bit is "the most recent use below me was
+ * on my left"), which is exactly the tree of spec/tlb.md.  Each set also
+ * counts its valid ways, so a fill into a full set skips the search for
+ * an invalid way.
  *
  * In front of the modelled TLBs sits the fast cache: per access kind
  * (read/write/fetch x supervisor/user) a direct-mapped table of
