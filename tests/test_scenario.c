@@ -247,24 +247,12 @@ static void refused_pae_cr3_load_prints_gp(void **state)
                   "  ~ 0x3008 0x7003 -> 0x7023\n");
 }
 
-/* Known bugs are kept out of the default run: set VMSIM_KNOWN_BUGS=1 to
- * run the tests that show them (they fail until the bug is fixed). */
-static void skip_known_bug(void)
-{
-    if (!getenv("VMSIM_KNOWN_BUGS"))
-        skip();
-}
-
 /* A CR0/CR4 load that turns PAE paging on reads the PDPTEs at CR3; when
  * they lie outside RAM the load is refused and the line names their
- * address, CR3 & ~0x1f -- as a refused CR3 load does.
- * BUG (tools/scenario.c, do_reg): the address printed is computed from the
- * value being loaded (`value & 0xffffffe0`) whatever the register, so the
- * CR0 line below reads "-> !bus 0x80000000" instead of "-> !bus 0x20000". */
+ * address, CR3 & ~0x1f -- as a refused CR3 load does. */
 static void refused_cr0_load_names_the_pdpt_address_from_cr3(void **state)
 {
     (void)state;
-    skip_known_bug();
     expect_output("ram 0x10000\n"
                   "cr3 0x20000\n"       /* the PDPT lies outside RAM */
                   "cr4 0x20\n"

@@ -287,8 +287,13 @@ static int do_reg(struct run *r, char **f, vmsim_reg_t reg, uint64_t max)
     if (st == VMSIM_ERR_GP) {
         fprintf(r->out, "%s 0x%" PRIx64 " -> #GP\n", f[0], value);
     } else if (st == VMSIM_ERR_BUS) {
+        /* the PDPTEs a PAE load needed lie outside RAM: name their address,
+         * from the value loaded into CR3, or from CR3 for a CR0/CR4 load */
+        uint64_t cr3 = value;
+        if (reg != VMSIM_REG_CR3)
+            vmsim_read_reg(r->m, VMSIM_REG_CR3, &cr3);
         fprintf(r->out, "%s 0x%" PRIx64 " -> !bus 0x%" PRIx64 "\n", f[0], value,
-                (uint64_t)(value & 0xffffffe0u));
+                cr3 & 0xffffffe0u);
     } else if (st) {
         return fail(r, "%s 0x%" PRIx64 ": %s", f[0], value, vmsim_strerror(st));
     }
