@@ -616,6 +616,21 @@ static void cr0_pg_without_pe_is_gp_and_changes_nothing(void **state)
     EXPECT_OK(go(m, READ, SUP, 0x10, 4), 0x10);  /* still linear = physical */
 }
 
+static void efer_lme_cannot_change_while_paging_is_on(void **state)
+{
+    vmsim_machine_t *m = *state;
+    const uint64_t lme = 1u << 8;
+    paging_on(m, 0);
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_EFER, lme), VMSIM_ERR_GP);
+    assert_int_equal(get_reg(m, VMSIM_REG_EFER), 0);
+    set_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PE);               /* paging off: allowed */
+    set_reg(m, VMSIM_REG_EFER, lme);
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, PG_ON), VMSIM_ERR_GP); /* LME without PAE */
+    set_reg(m, VMSIM_REG_EFER, 0);
+    set_reg(m, VMSIM_REG_CR0, PG_ON);
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_EFER, lme), VMSIM_ERR_GP);
+}
+
 static void paging_off_maps_linear_to_physical(void **state)
 {
     vmsim_machine_t *m = *state;
@@ -680,6 +695,7 @@ int main(void)
         T(fault_in_first_page_of_a_crossing_reports_its_own_address),
         T(page_crossing_access_translates_both_pages),
         T(cr0_pg_without_pe_is_gp_and_changes_nothing),
+        T(efer_lme_cannot_change_while_paging_is_on),
         T(paging_off_maps_linear_to_physical),
         T(translate_shows_a_walk_without_side_effects),
     };

@@ -6,7 +6,8 @@
  *   CR4  PSE(4) PAE(5) PGE(7) SMEP(20) SMAP(21) are modelled; the other
  *        bits a Broadwell-class 32-bit CPU accepts are stored; PKE and
  *        unknown bits are #GP
- *   EFER SCE(0) LME(8) NXE(11); LMA is read-only; other bits #GP
+ *   EFER SCE(0) LME(8) NXE(11); LMA is read-only; other bits #GP, and so
+ *        is changing LME while CR0.PG = 1
  *
  * TLB effects (shared/spec/scenario.md): a CR3 load flushes non-global
  * entries; a change of CR0.PG, CR0.WP, CR4.PGE, PSE, PAE, SMEP or SMAP
@@ -111,6 +112,19 @@ static vmsim_status_t write_cr3(vmsim_machine_t *m, uint64_t value)
     return VMSIM_OK;
 }
 
+/* WRMSR IA32_EFER: unknown bits are #GP, and so is a change of LME while
+ * paging is on (SDM 4.1.2); LMA is read-only. */
+static vmsim_status_t write_efer(vmsim_machine_t *m, uint64_t value)
+{
+    if (value & ~(uint64_t)(EFER_KNOWN | EFER_LMA))
+        return VMSIM_ERR_GP;
+    if (((value ^ m->efer) & EFER_LME) && (m->cr0 & VMSIM_CR0_PG))
+        return VMSIM_ERR_GP;
+    m->efer = (value & EFER_KNOWN) | (m->efer & EFER_LMA);
+    mmu_update_mode(m);
+    return VMSIM_OK;
+}
+
 vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value)
 {
     if (!m)
@@ -125,12 +139,7 @@ vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t val
         if (value & ~(uint64_t)CR4_KNOWN)
             return VMSIM_ERR_GP;
         return set_cr0_cr4(m, m->cr0, (uint32_t)value);
-    case VMSIM_REG_EFER:
-        if (value & ~(uint64_t)(EFER_KNOWN | EFER_LMA))
-            return VMSIM_ERR_GP;
-        m->efer = (value & EFER_KNOWN) | (m->efer & EFER_LMA);
-        mmu_update_mode(m);
-        return VMSIM_OK;
+    case VMSIM_REG_EFER: return write_efer(m, value);
     default: return VMSIM_ERR_INVALID;
     }
 }
