@@ -210,18 +210,21 @@ int btrace_next(struct btrace_reader *br, struct trace_access *out, size_t max, 
         }
         const uint8_t *p = br->buf + br->pos, *lim = br->buf + br->end - (BTRACE_UNIT - 1);
         uint64_t units0 = br->units;
+        /* pending escapes in a local: stores to out[] could alias br's fields */
+        bool pending = br->pending_size || br->pending_flags;
         while (p < lim && k + 1 < max) {
             uint32_t v;
             memcpy(&v, p, 4);
             uint8_t meta = p[4];
             p += BTRACE_UNIT;
-            if (likely(meta >= 4 && !br->pending_size && !br->pending_flags)) {
+            if (likely(meta >= 4 && !pending)) {
                 out[k++] = (struct trace_access){v, (uint16_t)(meta >> 2), (uint8_t)(meta & 3), 0};
                 continue;
             }
             br->units = units0 + (uint64_t)(p - (br->buf + br->pos)) / BTRACE_UNIT - 1;
             if ((rc = slow_unit(br, v, meta, out, &k)) != 0)
                 break;
+            pending = br->pending_size || br->pending_flags;
         }
         br->units = units0 + (uint64_t)(p - (br->buf + br->pos)) / BTRACE_UNIT;
         br->pos = (size_t)(p - br->buf);

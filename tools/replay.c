@@ -124,25 +124,57 @@ static int slow_item(struct replay *r, const struct trace_access *a)
     return multi_page(r, a, NULL);
 }
 
+/* The common items, until one needs slow_item(): returns how many were
+ * replayed, or n + 1 after a failed access (r->err set). */
+static size_t fast_items(struct replay *r, const struct trace_access *a, size_t n)
+{
+    vmsim_machine_t *const m = r->m;
+    const uint32_t mask = r->page_mask;
+    uint64_t count[TRACE_KINDS] = {0};
+    uint32_t word;
+    uint8_t byte;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const uint32_t vaddr = a[i].vaddr;
+        const unsigned kind = a[i].kind;
+        if (unlikely(kind > TRACE_MODIFY || (vaddr & mask) + a[i].size > mask + 1 || a[i].flags))
+            break;
+        vmsim_status_t rc;
+        count[kind]++;
+        switch (kind) {
+        case TRACE_FETCH: rc = vmsim_fetch32(m, VMSIM_USER, vaddr & ~3u, &word); break;
+        case TRACE_LOAD: rc = vmsim_read8(m, VMSIM_USER, vaddr, &byte); break;
+        case TRACE_STORE: rc = vmsim_write8(m, VMSIM_USER, vaddr, 0); break;
+        default:
+            rc = vmsim_read8(m, VMSIM_USER, vaddr, &byte);
+            if (likely(rc == VMSIM_OK))
+                rc = vmsim_write8(m, VMSIM_USER, vaddr, 0);
+            break;
+        }
+        if (unlikely(rc)) {
+            access_failed(r, vaddr, rc);
+            i = n + 1;
+            break;
+        }
+    }
+    for (unsigned k = 0; k < TRACE_KINDS; k++)
+        r->access[k] += count[k];
+    return i;
+}
+
 int replay_run(struct replay *r, const struct trace_access *a, size_t n)
 {
-    vmsim_machine_t *m = r->m;
-    uint32_t mask = r->page_mask;
-    for (size_t i = 0; i < n; i++) {
-        const struct trace_access *x = &a[i];
-        unsigned kind = x->kind;
-        if (unlikely(kind > TRACE_MODIFY || (x->vaddr & mask) + x->size > mask + 1 || x->flags ||
-                     r->have_first)) {
-            if (slow_item(r, x))
+    size_t i = 0;
+    while (i < n) {
+        if (!r->have_first) {
+            i += fast_items(r, a + i, n - i);
+            if (i > n)
                 return 1;
-            continue;
+            if (i == n)
+                break;
         }
-        r->access[kind]++;
-        vmsim_status_t rc = touch(m, kind, x->vaddr);
-        if (likely(rc == VMSIM_OK) && kind == TRACE_MODIFY)
-            rc = vmsim_write8(m, VMSIM_USER, x->vaddr, 0);
-        if (unlikely(rc))
-            return access_failed(r, x->vaddr, rc);
+        if (slow_item(r, &a[i++]))
+            return 1;
     }
     return 0;
 }
