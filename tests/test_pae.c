@@ -330,6 +330,21 @@ static void pdptes_reload_on_cr4_pge_pse_and_smep_changes(void **state)
     }
 }
 
+static void pdptes_reload_on_cr0_cd_change_and_a_bad_one_is_gp(void **state)
+{
+    const uint32_t cd = 1u << 30;
+    vmsim_machine_t *m = *state;
+    map4k(m, PRWU, 0, FRAME | PRWU);
+    pae_on(m, 0, 0);
+    repoint_pdpte0_to_pd1(m);
+    set_reg(m, VMSIM_REG_CR0, PG_ON | cd);
+    flush_page0(m); /* CD does not flush the TLB; the new PDPTE shows after INVLPG */
+    EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME2);
+    pdpte(m, 2, PD1 | P | BIT(6));
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, PG_ON), VMSIM_ERR_GP);
+    assert_int_equal(get_reg(m, VMSIM_REG_CR0), PG_ON | cd);
+}
+
 static void cr0_wp_and_cr4_smap_changes_keep_the_pdpte_registers(void **state)
 {
     vmsim_machine_t *m = *state;
@@ -646,6 +661,7 @@ int main(void)
         T(pdpte_change_in_memory_waits_for_the_next_cr3_load),
         T(pdptes_are_loaded_when_paging_is_turned_on_not_at_cr3_load),
         T(pdptes_reload_on_cr4_pge_pse_and_smep_changes),
+        T(pdptes_reload_on_cr0_cd_change_and_a_bad_one_is_gp),
         T(cr0_wp_and_cr4_smap_changes_keep_the_pdpte_registers),
         T(cr3_load_of_present_pdpte_with_reserved_bit_is_gp_and_changes_nothing),
         T(cr0_and_cr4_loads_that_read_bad_pdptes_are_gp_and_change_nothing),
