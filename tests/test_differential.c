@@ -48,17 +48,17 @@
 
 #include "vmsim/vmsim.h"
 
-#define N_MACHINES 4
-#define RAM 0x900000u          /* 9 MiB: the large page at 8 MiB runs past the end */
-#define TABLES 0x400000u       /* page-structure frames live in [TABLES, TABLES + TABLES_SIZE) */
+#define N_MACHINES  4
+#define RAM         0x900000u /* 9 MiB: the large page at 8 MiB runs past the end */
+#define TABLES      0x400000u /* page-structure frames live in [TABLES, TABLES + TABLES_SIZE) */
 #define TABLES_SIZE 0x20000u
-#define N_PT 8                 /* page tables, shared at random between PDEs */
-#define N_HOT 12               /* page indices most accesses use */
-#define N_POOL 48              /* data frames leaves point to */
-#define MAX_SLOTS 8            /* PDE slots most accesses use */
-#define N_RECENT 8             /* pages accessed lately, for reuse */
+#define N_PT        8  /* page tables, shared at random between PDEs */
+#define N_HOT       12 /* page indices most accesses use */
+#define N_POOL      48 /* data frames leaves point to */
+#define MAX_SLOTS   8  /* PDE slots most accesses use */
+#define N_RECENT    8  /* pages accessed lately, for reuse */
 
-#define DEFAULT_RUNS 6
+#define DEFAULT_RUNS  6
 #define DEFAULT_STEPS 2500
 
 enum pse_policy { PSE_ON, PSE_OFF, PSE_TOGGLES };
@@ -73,8 +73,14 @@ static uint64_t next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static unsigned below(uint64_t *s, unsigned n) { return (unsigned)(next(s) % n); }
-static bool chance(uint64_t *s, unsigned percent) { return below(s, 100) < percent; }
+static unsigned below(uint64_t *s, unsigned n)
+{
+    return (unsigned)(next(s) % n);
+}
+static bool chance(uint64_t *s, unsigned percent)
+{
+    return below(s, 100) < percent;
+}
 
 /* --- the world the generator keeps ----------------------------------------- */
 
@@ -82,17 +88,17 @@ struct world {
     bool pae, nxe;
     unsigned maxphyaddr;
     enum pse_policy pse;
-    uint32_t roots[2];         /* CR3 values: page directories / PDPTs */
-    uint64_t pds[2][4];        /* PAE: the page directory behind each PDPTE */
+    uint32_t roots[2];  /* CR3 values: page directories / PDPTs */
+    uint64_t pds[2][4]; /* PAE: the page directory behind each PDPTE */
     uint64_t pts[N_PT];
     uint64_t pool[N_POOL];
     unsigned hot[N_HOT];
     unsigned slots[MAX_SLOTS]; /* PDE numbers: linear address >> 22 (32-bit) or >> 21 (PAE) */
     unsigned n_slots;
-    unsigned cur;              /* root in CR3 */
-    uint32_t cr0, cr4;         /* as last accepted */
+    unsigned cur;      /* root in CR3 */
+    uint32_t cr0, cr4; /* as last accepted */
     bool ac;
-    bool pdpt_dirty;           /* a PDPTE changed in memory since the registers were loaded */
+    bool pdpt_dirty; /* a PDPTE changed in memory since the registers were loaded */
 };
 
 struct rig {
@@ -105,7 +111,7 @@ struct rig {
     bool trace;
     uint32_t recent[N_RECENT]; /* pages used lately */
     unsigned n_recent;
-    uint64_t *tally;           /* ok, #PF, bus (reference); TLB lookups, hits (machine 1) */
+    uint64_t *tally; /* ok, #PF, bus (reference); TLB lookups, hits (machine 1) */
 };
 
 static unsigned env_unsigned(const char *name, unsigned fallback)
@@ -117,12 +123,12 @@ static unsigned env_unsigned(const char *name, unsigned fallback)
 /* Report a difference between machine k and the reference, and fail. */
 static void mismatch(const struct rig *r, unsigned k, const char *what, uint64_t ref, uint64_t got)
 {
-    fail_msg("differential: seed %" PRIu64 " step %u: %s\n"
+    fail_msg("differential (%s paging): seed %" PRIu64 " step %u: %s\n"
              "  %s: reference (%s) 0x%" PRIx64 ", machine %u (%s) 0x%" PRIx64 "\n"
              "  reproduce: VMSIM_DIFF_SEED=%" PRIu64 " VMSIM_DIFF_RUNS=1 VMSIM_DIFF_STEPS=%u "
              "VMSIM_DIFF_TRACE=1",
-             r->seed, r->step, r->op, what, r->name[0], ref, k, r->name[k], got, r->seed,
-             r->step + 1);
+             r->w.pae ? "PAE" : "32-bit", r->seed, r->step, r->op, what, r->name[0], ref, k,
+             r->name[k], got, r->seed, r->step + 1);
 }
 
 #define SAME(r, k, what, ref, got)                                                                 \
@@ -148,7 +154,7 @@ static void describe(struct rig *r, const char *fmt, ...)
 
 static vmsim_tlb_config_t random_tlb(uint64_t *s)
 {
-    uint32_t entries = 1u << below(s, 8);          /* 1 .. 128 */
+    uint32_t entries = 1u << below(s, 8); /* 1 .. 128 */
     uint32_t ways = 1u << below(s, 8);
     if (ways > entries)
         ways = entries;
@@ -190,7 +196,10 @@ static void make_machine(struct rig *r, unsigned k)
 
 /* --- physical memory: what may point where --------------------------------- */
 
-static uint64_t table_frame(unsigned i) { return TABLES + 0x1000ull * i; }
+static uint64_t table_frame(unsigned i)
+{
+    return TABLES + 0x1000ull * i;
+}
 
 static uint64_t random_data_frame(uint64_t *s)
 {
@@ -224,8 +233,8 @@ static uint64_t table_pointer(struct rig *r)
 static uint64_t random_flags(struct rig *r, unsigned p_percent)
 {
     uint64_t *s = &r->rng;
-    uint64_t e = next(s) & (VMSIM_PTE_PWT | VMSIM_PTE_PCD | VMSIM_PTE_A | VMSIM_PTE_D |
-                            VMSIM_PTE_G | 0xe00u);
+    uint64_t e = next(s) &
+                 (VMSIM_PTE_PWT | VMSIM_PTE_PCD | VMSIM_PTE_A | VMSIM_PTE_D | VMSIM_PTE_G | 0xe00u);
     if (chance(s, p_percent))
         e |= VMSIM_PTE_P;
     if (chance(s, 75))
@@ -288,8 +297,7 @@ static uint64_t random_pde_32(struct rig *r)
 static uint64_t large_pae(struct rig *r)
 {
     static const uint32_t frames[] = {0, 0x200000u, 0x600000u, 0x800000u};
-    uint64_t e = chance(&r->rng, 85) ? frames[below(&r->rng, 4)]
-                                     : outside_frame(r) & ~0x1fffffull;
+    uint64_t e = chance(&r->rng, 85) ? frames[below(&r->rng, 4)] : outside_frame(r) & ~0x1fffffull;
     e |= next(&r->rng) & (1u << 12); /* PAT */
     if (chance(&r->rng, 5))
         e |= 1ull << (13 + below(&r->rng, 8)); /* reserved bits 20:13 */
@@ -324,7 +332,10 @@ static vmsim_mode_t random_mode(struct rig *r)
     return chance(&r->rng, 40) ? VMSIM_USER : VMSIM_SUPERVISOR;
 }
 
-static unsigned width(const struct rig *r) { return r->w.pae ? 8 : 4; }
+static unsigned width(const struct rig *r)
+{
+    return r->w.pae ? 8 : 4;
+}
 
 static uint64_t read_entry(const struct rig *r, uint64_t addr)
 {
@@ -347,9 +358,18 @@ static uint64_t pde_addr(const struct rig *r, unsigned root, unsigned slot)
     return r->w.pds[root][slot >> 9] + 8ull * (slot & 511);
 }
 
-static unsigned n_pdes(const struct rig *r) { return r->w.pae ? 2048 : 1024; }
-static unsigned pde_shift(const struct rig *r) { return r->w.pae ? 21 : 22; }
-static unsigned pte_count(const struct rig *r) { return r->w.pae ? 512 : 1024; }
+static unsigned n_pdes(const struct rig *r)
+{
+    return r->w.pae ? 2048 : 1024;
+}
+static unsigned pde_shift(const struct rig *r)
+{
+    return r->w.pae ? 21 : 22;
+}
+static unsigned pte_count(const struct rig *r)
+{
+    return r->w.pae ? 512 : 1024;
+}
 
 static void build_world(struct rig *r)
 {
@@ -417,7 +437,10 @@ static vmsim_status_t load_reg(struct rig *r, vmsim_reg_t reg, uint64_t value)
     return ref;
 }
 
-static bool paging_on(const struct rig *r) { return r->w.cr0 & VMSIM_CR0_PG; }
+static bool paging_on(const struct rig *r)
+{
+    return r->w.cr0 & VMSIM_CR0_PG;
+}
 
 static void invlpg_all(struct rig *r, uint32_t vaddr)
 {
@@ -466,7 +489,8 @@ static void invalidate_pte(struct rig *r, uint64_t pt, unsigned index)
 
 /* --- comparing ------------------------------------------------------------- */
 
-static void same_fault(const struct rig *r, unsigned k, const vmsim_fault_t *a, const vmsim_fault_t *b)
+static void same_fault(const struct rig *r, unsigned k, const vmsim_fault_t *a,
+                       const vmsim_fault_t *b)
 {
     SAME(r, k, "error code", a->error_code, b->error_code);
     SAME(r, k, "fault CR2", a->cr2, b->cr2);
@@ -570,8 +594,10 @@ static uint32_t random_vaddr(struct rig *r, unsigned size)
     else
         base = (uint32_t)next(s) & ~0xfffu;
     switch (below(s, 10)) {
-    case 0: case 1: offset = 4096 - size + below(s, size); break; /* crosses when size > 1 */
-    case 2: case 3: offset = below(s, 4096); break;
+    case 0:
+    case 1: offset = 4096 - size + below(s, size); break; /* crosses when size > 1 */
+    case 2:
+    case 3: offset = below(s, 4096); break;
     default: offset = below(s, 4096) & ~(size - 1); break;
     }
     return base + offset;
@@ -630,11 +656,23 @@ static vmsim_status_t typed(vmsim_machine_t *m, unsigned which, vmsim_mode_t mod
     vmsim_status_t rc;
     *out = 0;
     switch (which) {
-    case 0: rc = vmsim_read8(m, mode, va, &v8); *out = v8; return rc;
-    case 1: rc = vmsim_read16(m, mode, va, &v16); *out = v16; return rc;
-    case 2: rc = vmsim_read32(m, mode, va, &v32); *out = v32; return rc;
+    case 0:
+        rc = vmsim_read8(m, mode, va, &v8);
+        *out = v8;
+        return rc;
+    case 1:
+        rc = vmsim_read16(m, mode, va, &v16);
+        *out = v16;
+        return rc;
+    case 2:
+        rc = vmsim_read32(m, mode, va, &v32);
+        *out = v32;
+        return rc;
     case 3: return vmsim_read64(m, mode, va, out);
-    case 4: rc = vmsim_fetch32(m, mode, va, &v32); *out = v32; return rc;
+    case 4:
+        rc = vmsim_fetch32(m, mode, va, &v32);
+        *out = v32;
+        return rc;
     case 5: return vmsim_write8(m, mode, va, (uint8_t)value);
     case 6: return vmsim_write16(m, mode, va, (uint16_t)value);
     case 7: return vmsim_write32(m, mode, va, (uint32_t)value);
@@ -644,7 +682,7 @@ static vmsim_status_t typed(vmsim_machine_t *m, unsigned which, vmsim_mode_t mod
 
 static void op_typed(struct rig *r)
 {
-    static const char *const names[] = {"read8", "read16", "read32", "read64", "fetch32",
+    static const char *const names[] = {"read8",  "read16",  "read32",  "read64", "fetch32",
                                         "write8", "write16", "write32", "write64"};
     static const unsigned sizes[] = {1, 2, 4, 8, 4, 1, 2, 4, 8};
     unsigned which = below(&r->rng, 9);
@@ -735,7 +773,7 @@ static void op_translate(struct rig *r)
 static uint64_t mutate(struct rig *r, uint64_t old, uint64_t fresh)
 {
     static const uint64_t flips[] = {VMSIM_PTE_P, VMSIM_PTE_RW, VMSIM_PTE_US, VMSIM_PTE_A,
-                                     VMSIM_PTE_D, VMSIM_PTE_G, VMSIM_PTE_XD};
+                                     VMSIM_PTE_D, VMSIM_PTE_G,  VMSIM_PTE_XD};
     if (chance(&r->rng, 50))
         return fresh;
     unsigned n = r->w.pae && r->w.nxe ? 7 : 6;
@@ -745,8 +783,8 @@ static uint64_t mutate(struct rig *r, uint64_t old, uint64_t fresh)
 static void op_edit_pte(struct rig *r)
 {
     uint64_t pt = r->w.pts[below(&r->rng, N_PT)];
-    unsigned index = chance(&r->rng, 80) ? r->w.hot[below(&r->rng, N_HOT)]
-                                         : below(&r->rng, pte_count(r));
+    unsigned index =
+        chance(&r->rng, 80) ? r->w.hot[below(&r->rng, N_HOT)] : below(&r->rng, pte_count(r));
     uint64_t addr = pt + width(r) * index;
     uint64_t value = mutate(r, read_entry(r, addr), random_pte(r));
     describe(r, "PTE at 0x%" PRIx64 " := 0x%" PRIx64 ", then invalidate", addr, value);
@@ -853,10 +891,10 @@ static const struct {
     unsigned weight;
     void (*run)(struct rig *r);
 } ops[] = {
-    {110, op_access},    {20, op_typed},      {10, op_range},     {3, op_translate},
-    {10, op_edit_pte},   {3, op_edit_pde},    {1, op_edit_pdpte}, {2, op_cr3_reload},
-    {1, op_cr3_switch},  {3, op_invlpg},      {2, op_toggle_cr0}, {2, op_toggle_cr4},
-    {3, op_toggle_ac},   {1, op_check_tables},
+    {110, op_access},   {20, op_typed},       {10, op_range},     {3, op_translate},
+    {10, op_edit_pte},  {3, op_edit_pde},     {1, op_edit_pdpte}, {2, op_cr3_reload},
+    {1, op_cr3_switch}, {3, op_invlpg},       {2, op_toggle_cr0}, {2, op_toggle_cr4},
+    {3, op_toggle_ac},  {1, op_check_tables},
 };
 
 static void one_step(struct rig *r)
@@ -941,11 +979,11 @@ static void run_seeds(bool pae)
     for (uint64_t seed = first; seed < first + runs; seed++)
         run_seed(seed, pae, steps, trace, tally);
     uint64_t n = tally[0] + tally[1] + tally[2];
-    printf("%s: seeds %" PRIu64 "..%" PRIu64 ", %u steps each: %" PRIu64
-           " accesses, %" PRIu64 " ok, %" PRIu64 " #PF, %" PRIu64 " outside RAM; "
+    printf("%s: seeds %" PRIu64 "..%" PRIu64 ", %u steps each: %" PRIu64 " accesses, %" PRIu64
+           " ok, %" PRIu64 " #PF, %" PRIu64 " outside RAM; "
            "default TLB: %" PRIu64 " hits in %" PRIu64 " lookups\n",
-           pae ? "PAE" : "32-bit", first, first + runs - 1, steps, n, tally[0], tally[1],
-           tally[2], tally[4], tally[3]);
+           pae ? "PAE" : "32-bit", first, first + runs - 1, steps, n, tally[0], tally[1], tally[2],
+           tally[4], tally[3]);
 }
 
 static void tlb_never_changes_a_result_under_32bit_paging(void **state)

@@ -29,34 +29,34 @@
 
 #include "vmsim/vmsim.h"
 
-#define RAM 0x1000000u
-#define PDPT 0x10000u
-#define PD0 0x11000u
-#define PT 0x12000u
-#define PD1 0x13000u
-#define PT2 0x14000u
-#define FRAME 0x20000u
-#define BIG 0x600000u
-#define P VMSIM_PTE_P
-#define PRW (VMSIM_PTE_P | VMSIM_PTE_RW)
-#define PRWU (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
-#define A VMSIM_PTE_A
-#define D VMSIM_PTE_D
-#define PS VMSIM_PTE_PS
-#define XD VMSIM_PTE_XD
+#define RAM    0x1000000u
+#define PDPT   0x10000u
+#define PD0    0x11000u
+#define PT     0x12000u
+#define PD1    0x13000u
+#define PT2    0x14000u
+#define FRAME  0x20000u
+#define BIG    0x600000u
+#define P      VMSIM_PTE_P
+#define PRW    (VMSIM_PTE_P | VMSIM_PTE_RW)
+#define PRWU   (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
+#define A      VMSIM_PTE_A
+#define D      VMSIM_PTE_D
+#define PS     VMSIM_PTE_PS
+#define XD     VMSIM_PTE_XD
 #define BIT(n) (1ull << (n))
-#define PG_ON (VMSIM_CR0_PG | VMSIM_CR0_PE)
+#define PG_ON  (VMSIM_CR0_PG | VMSIM_CR0_PE)
 
-#define SUP VMSIM_SUPERVISOR
-#define USER VMSIM_USER
-#define READ VMSIM_READ
-#define WRITE VMSIM_WRITE
-#define FETCH VMSIM_FETCH
-#define PF_P VMSIM_PF_P
-#define PF_W VMSIM_PF_W
-#define PF_U VMSIM_PF_U
+#define SUP     VMSIM_SUPERVISOR
+#define USER    VMSIM_USER
+#define READ    VMSIM_READ
+#define WRITE   VMSIM_WRITE
+#define FETCH   VMSIM_FETCH
+#define PF_P    VMSIM_PF_P
+#define PF_W    VMSIM_PF_W
+#define PF_U    VMSIM_PF_U
 #define PF_RSVD VMSIM_PF_RSVD
-#define PF_I VMSIM_PF_I
+#define PF_I    VMSIM_PF_I
 
 /* --- the rig ------------------------------------------------------------ */
 
@@ -108,9 +108,18 @@ static uint64_t get_reg(vmsim_machine_t *m, vmsim_reg_t reg)
     return v;
 }
 
-static void pdpte(vmsim_machine_t *m, unsigned i, uint64_t v) { put64(m, PDPT + 8u * i, v); }
-static void pde(vmsim_machine_t *m, uint64_t pd, unsigned i, uint64_t v) { put64(m, pd + 8u * i, v); }
-static void pte(vmsim_machine_t *m, uint64_t pt, unsigned i, uint64_t v) { put64(m, pt + 8u * i, v); }
+static void pdpte(vmsim_machine_t *m, unsigned i, uint64_t v)
+{
+    put64(m, PDPT + 8u * i, v);
+}
+static void pde(vmsim_machine_t *m, uint64_t pd, unsigned i, uint64_t v)
+{
+    put64(m, pd + 8u * i, v);
+}
+static void pte(vmsim_machine_t *m, uint64_t pt, unsigned i, uint64_t v)
+{
+    put64(m, pt + 8u * i, v);
+}
 
 /* PDPTE 0 -> PD0, PDE 0 -> PT with `pde_bits`, PTE `page` = `leaf`. */
 static void map4k(vmsim_machine_t *m, uint64_t pde_bits, unsigned page, uint64_t leaf)
@@ -282,7 +291,10 @@ static void repoint_pdpte0_to_pd1(vmsim_machine_t *m)
 }
 
 /* Flush the TLB without touching the PDPTE registers. */
-static void flush_page0(vmsim_machine_t *m) { assert_int_equal(vmsim_invlpg(m, 0), VMSIM_OK); }
+static void flush_page0(vmsim_machine_t *m)
+{
+    assert_int_equal(vmsim_invlpg(m, 0), VMSIM_OK);
+}
 
 static void pdpte_change_in_memory_waits_for_the_next_cr3_load(void **state)
 {
@@ -293,7 +305,7 @@ static void pdpte_change_in_memory_waits_for_the_next_cr3_load(void **state)
     repoint_pdpte0_to_pd1(m);
     flush_page0(m);
     EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME); /* the old PDPTE register is walked */
-    pdpte(m, 0, 0);                              /* even "not present" goes unseen */
+    pdpte(m, 0, 0);                             /* even "not present" goes unseen */
     flush_page0(m);
     EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME);
     pdpte(m, 0, PD1 | P);
@@ -306,11 +318,11 @@ static void pdptes_are_loaded_when_paging_is_turned_on_not_at_cr3_load(void **st
     vmsim_machine_t *m = *state;
     map4k(m, PRWU, 0, FRAME | PRWU);
     set_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE);
-    set_reg(m, VMSIM_REG_CR3, PDPT);   /* paging off: nothing loaded yet */
-    pdpte(m, 0, PD1 | 0x1e7);          /* reserved bits: a load would #GP */
-    set_reg(m, VMSIM_REG_CR3, PDPT);   /* still no PAE paging: no check */
+    set_reg(m, VMSIM_REG_CR3, PDPT); /* paging off: nothing loaded yet */
+    pdpte(m, 0, PD1 | 0x1e7);        /* reserved bits: a load would #GP */
+    set_reg(m, VMSIM_REG_CR3, PDPT); /* still no PAE paging: no check */
     repoint_pdpte0_to_pd1(m);
-    set_reg(m, VMSIM_REG_CR0, PG_ON);  /* loaded now */
+    set_reg(m, VMSIM_REG_CR0, PG_ON); /* loaded now */
     EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME2);
 }
 
@@ -358,9 +370,8 @@ static void cr0_wp_and_cr4_smap_changes_keep_the_pdpte_registers(void **state)
 }
 
 /* Each class of reserved PDPTE bits: 2:1, 8:5 and 63:MAXPHYADDR (40). */
-static const uint64_t pdpte_reserved[] = {BIT(1),  BIT(2),  BIT(5),  BIT(6),  BIT(7),
-                                          BIT(8),  BIT(40), BIT(51), BIT(52), BIT(62),
-                                          BIT(63)};
+static const uint64_t pdpte_reserved[] = {BIT(1),  BIT(2),  BIT(5),  BIT(6),  BIT(7), BIT(8),
+                                          BIT(40), BIT(51), BIT(52), BIT(62), BIT(63)};
 #define N_PDPTE_RESERVED (sizeof pdpte_reserved / sizeof pdpte_reserved[0])
 
 static void cr3_load_of_present_pdpte_with_reserved_bit_is_gp_and_changes_nothing(void **state)
@@ -476,9 +487,9 @@ static void bits_62_to_maxphyaddr_are_reserved_in_pde_and_pte(void **state)
     vmsim_machine_t *m = *state; /* MAXPHYADDR 40 */
     map4k(m, PRWU, 1, FRAME | BIT(40) | PRWU);
     pte(m, PT, 2, FRAME | BIT(62) | PRWU);
-    pte(m, PT, 3, FRAME | BIT(39) | PRWU);          /* an address bit: beyond RAM */
-    pde(m, PD0, 1, PT2 | BIT(51) | PRWU);           /* table pointer */
-    pde(m, PD0, 2, BIG | BIT(45) | PRWU | PS);      /* 2 MiB page */
+    pte(m, PT, 3, FRAME | BIT(39) | PRWU);     /* an address bit: beyond RAM */
+    pde(m, PD0, 1, PT2 | BIT(51) | PRWU);      /* table pointer */
+    pde(m, PD0, 2, BIG | BIT(45) | PRWU | PS); /* 2 MiB page */
     pae_on(m, 0, 0);
     EXPECT_PF(m, go(m, READ, SUP, 0x1000, 4), 0x1000, PF_P | PF_RSVD);
     EXPECT_PF(m, go(m, WRITE, USER, 0x2000, 4), 0x2000, PF_P | PF_RSVD | PF_W | PF_U);
@@ -544,8 +555,8 @@ static void xd_in_a_pte_blocks_only_fetches_with_nxe(void **state)
 static void xd_in_a_pde_blocks_fetches_from_every_page_below_it(void **state)
 {
     vmsim_machine_t *m = *state;
-    map4k(m, XD | PRWU, 1, FRAME | PRWU);         /* XD in the PDE only */
-    pde(m, PD0, 1, XD | BIG | PRWU | PS);         /* a 2 MiB page with XD */
+    map4k(m, XD | PRWU, 1, FRAME | PRWU); /* XD in the PDE only */
+    pde(m, PD0, 1, XD | BIG | PRWU | PS); /* a 2 MiB page with XD */
     pte(m, PT, 2, FRAME | PRWU);
     pae_on(m, 0, VMSIM_EFER_NXE);
     EXPECT_PF(m, go(m, FETCH, SUP, 0x1000, 1), 0x1000, PF_I | PF_P);
@@ -557,11 +568,11 @@ static void xd_in_a_pde_blocks_fetches_from_every_page_below_it(void **state)
 static void id_bit_is_set_on_every_faulting_fetch_under_nxe(void **state)
 {
     vmsim_machine_t *m = *state;
-    map4k(m, PRWU, 1, FRAME | PRW);               /* supervisor page */
-    pte(m, PT, 2, FRAME | BIT(62) | PRWU);        /* reserved bit */
+    map4k(m, PRWU, 1, FRAME | PRW);        /* supervisor page */
+    pte(m, PT, 2, FRAME | BIT(62) | PRWU); /* reserved bit */
     pae_on(m, 0, VMSIM_EFER_NXE);
-    EXPECT_PF(m, go(m, FETCH, SUP, 0x5000, 1), 0x5000, PF_I);                 /* not present */
-    EXPECT_PF(m, go(m, FETCH, USER, 0x1000, 1), 0x1000, PF_I | PF_U | PF_P);  /* rights */
+    EXPECT_PF(m, go(m, FETCH, SUP, 0x5000, 1), 0x5000, PF_I);                /* not present */
+    EXPECT_PF(m, go(m, FETCH, USER, 0x1000, 1), 0x1000, PF_I | PF_U | PF_P); /* rights */
     EXPECT_PF(m, go(m, FETCH, SUP, 0x2000, 1), 0x2000, PF_I | PF_RSVD | PF_P);
     EXPECT_PF(m, go(m, FETCH, USER, 0x40000000, 1), 0x40000000, PF_I | PF_U); /* PDPTE */
     EXPECT_PF(m, go(m, READ, SUP, 0x5000, 1), 0x5000, 0);                     /* data: no I/D */
@@ -594,7 +605,7 @@ static void unified_tlb_entry_without_execute_permission_refuses_a_fetch(void **
     vmsim_machine_t *m = make_machine(40, false);
     map4k(m, PRWU, 1, XD | FRAME | PRWU);
     pae_on(m, 0, VMSIM_EFER_NXE);
-    EXPECT_OK(go(m, READ, USER, 0x1000, 4), FRAME);  /* cached with XD */
+    EXPECT_OK(go(m, READ, USER, 0x1000, 4), FRAME); /* cached with XD */
     assert_false(tlb_entry_for(m, VMSIM_DTLB, 0x1000).executable);
     EXPECT_PF(m, go(m, FETCH, USER, 0x1000, 1), 0x1000, PF_I | PF_U | PF_P);
     vmsim_destroy(m);
@@ -605,8 +616,8 @@ static void unified_tlb_entry_without_execute_permission_refuses_a_fetch(void **
 static void user_and_write_rights_combine_pde_and_pte(void **state)
 {
     vmsim_machine_t *m = *state;
-    map4k(m, PRW, 0, FRAME | PRWU);                     /* PDE supervisor */
-    pde(m, PD0, 1, PT2 | VMSIM_PTE_P | VMSIM_PTE_US);   /* PDE read-only */
+    map4k(m, PRW, 0, FRAME | PRWU);                   /* PDE supervisor */
+    pde(m, PD0, 1, PT2 | VMSIM_PTE_P | VMSIM_PTE_US); /* PDE read-only */
     pte(m, PT2, 0, FRAME | PRWU);
     pae_on(m, 0, 0);
     EXPECT_PF(m, go(m, READ, USER, 0x0, 4), 0x0, PF_P | PF_U);

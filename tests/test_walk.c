@@ -21,21 +21,21 @@
 
 #include "vmsim/vmsim.h"
 
-#define RAM 0x1000000u
-#define PD 0x10000u
-#define PT 0x11000u
-#define PT2 0x12000u
+#define RAM   0x1000000u
+#define PD    0x10000u
+#define PT    0x11000u
+#define PT2   0x12000u
 #define FRAME 0x20000u
-#define PRW (VMSIM_PTE_P | VMSIM_PTE_RW)
-#define PRWU (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
-#define A VMSIM_PTE_A
-#define D VMSIM_PTE_D
-#define PS VMSIM_PTE_PS
+#define PRW   (VMSIM_PTE_P | VMSIM_PTE_RW)
+#define PRWU  (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
+#define A     VMSIM_PTE_A
+#define D     VMSIM_PTE_D
+#define PS    VMSIM_PTE_PS
 #define PG_ON (VMSIM_CR0_PG | VMSIM_CR0_PE)
 
-#define SUP VMSIM_SUPERVISOR
-#define USER VMSIM_USER
-#define READ VMSIM_READ
+#define SUP   VMSIM_SUPERVISOR
+#define USER  VMSIM_USER
+#define READ  VMSIM_READ
 #define WRITE VMSIM_WRITE
 #define FETCH VMSIM_FETCH
 
@@ -157,7 +157,7 @@ static void two_level_walk_maps_linear_to_physical_through_pde_and_pte(void **st
     vmsim_machine_t *m = *state;
     uint32_t value = 0;
     pde(m, 1, PT2 | PRWU);
-    put32(m, PT2 + 4 * 3, FRAME | PRWU);      /* linear 0x00403000 */
+    put32(m, PT2 + 4 * 3, FRAME | PRWU); /* linear 0x00403000 */
     put32(m, FRAME + 0xabc, 0x12345678);
     paging_on(m, 0);
     assert_int_equal(vmsim_paging_mode(m), VMSIM_PAGING_32BIT);
@@ -296,7 +296,7 @@ static void global_translation_survives_cr3_load_only_while_pge(void **state)
 {
     vmsim_machine_t *m = *state;
     map4k(m, PRWU, 1, FRAME, PRWU | VMSIM_PTE_G);
-    put32(m, PT + 8, FRAME | PRWU);             /* page 2: not global */
+    put32(m, PT + 8, FRAME | PRWU); /* page 2: not global */
     paging_on(m, VMSIM_CR4_PGE);
     EXPECT_OK(go(m, READ, SUP, 0x1000, 4), FRAME);
     EXPECT_OK(go(m, READ, SUP, 0x2000, 4), FRAME);
@@ -305,7 +305,7 @@ static void global_translation_survives_cr3_load_only_while_pge(void **state)
     set_reg(m, VMSIM_REG_CR3, PD);
     EXPECT_OK(go(m, READ, SUP, 0x1000, 4), FRAME);          /* global: kept */
     EXPECT_OK(go(m, READ, SUP, 0x2000, 4), FRAME + 0x1000); /* flushed */
-    set_reg(m, VMSIM_REG_CR4, 0);                            /* PGE off flushes all */
+    set_reg(m, VMSIM_REG_CR4, 0);                           /* PGE off flushes all */
     EXPECT_OK(go(m, READ, SUP, 0x1000, 4), FRAME + 0x1000);
 }
 
@@ -413,17 +413,17 @@ static void large_page_tlb_hit_beyond_ram_is_a_bus_error(void **state)
 static void user_access_needs_us_in_both_pde_and_pte(void **state)
 {
     vmsim_machine_t *m = *state;
-    pde(m, 0, PT | PRW);   /* PDE supervisor */
+    pde(m, 0, PT | PRW); /* PDE supervisor */
     put32(m, PT, FRAME | PRWU);
     pde(m, 1, PT2 | PRWU); /* PTE supervisor */
     put32(m, PT2, FRAME | PRW);
-    pde(m, 2, PT | PRWU);  /* both user */
+    pde(m, 2, PT | PRWU); /* both user */
     paging_on(m, 0);
     EXPECT_PF(m, go(m, READ, USER, 0x0, 4), 0x0, VMSIM_PF_P | VMSIM_PF_U);
     EXPECT_PF(m, go(m, WRITE, USER, 0x00400000, 4), 0x00400000,
               VMSIM_PF_P | VMSIM_PF_W | VMSIM_PF_U);
     EXPECT_OK(go(m, READ, USER, 0x00800000, 4), FRAME);
-    EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME);        /* supervisor reads both */
+    EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME); /* supervisor reads both */
     EXPECT_OK(go(m, WRITE, SUP, 0x00400000, 4), FRAME);
 }
 
@@ -432,7 +432,7 @@ static void user_write_needs_rw_in_both_pde_and_pte(void **state)
     vmsim_machine_t *m = *state;
     pde(m, 0, PT | VMSIM_PTE_P | VMSIM_PTE_US); /* PDE read-only */
     put32(m, PT, FRAME | PRWU);
-    pde(m, 1, PT2 | PRWU);                      /* PTE read-only */
+    pde(m, 1, PT2 | PRWU); /* PTE read-only */
     put32(m, PT2, FRAME | VMSIM_PTE_P | VMSIM_PTE_US);
     pde(m, 2, PT | PRWU);
     put32(m, PT + 4, FRAME | PRWU);
@@ -447,7 +447,7 @@ static void user_write_needs_rw_in_both_pde_and_pte(void **state)
 static void supervisor_write_to_read_only_page_succeeds_with_wp_clear(void **state)
 {
     vmsim_machine_t *m = *state;
-    pde(m, 0, PT | VMSIM_PTE_P);                /* read-only PDE */
+    pde(m, 0, PT | VMSIM_PTE_P); /* read-only PDE */
     put32(m, PT, FRAME | VMSIM_PTE_P | VMSIM_PTE_US);
     paging_on(m, 0);
     EXPECT_OK(go(m, WRITE, SUP, 0x10, 4), FRAME + 0x10);
@@ -458,8 +458,8 @@ static void supervisor_write_to_read_only_page_faults_with_wp_set(void **state)
 {
     vmsim_machine_t *m = *state;
     pde(m, 0, PT | PRW);
-    put32(m, PT, FRAME | VMSIM_PTE_P);          /* read-only PTE */
-    pde(m, 1, PT2 | VMSIM_PTE_P);               /* read-only PDE */
+    put32(m, PT, FRAME | VMSIM_PTE_P); /* read-only PTE */
+    pde(m, 1, PT2 | VMSIM_PTE_P);      /* read-only PDE */
     put32(m, PT2, FRAME | PRW);
     paging_on(m, 0);
     EXPECT_OK(go(m, WRITE, SUP, 0x0, 4), FRAME); /* WP = 0: allowed, and cached */
@@ -473,15 +473,15 @@ static void smep_blocks_supervisor_fetch_from_user_page(void **state)
 {
     vmsim_machine_t *m = *state;
     pde(m, 0, PT | PRWU);
-    put32(m, PT, FRAME | PRWU);                 /* user page */
-    put32(m, PT + 4, FRAME | PRW);              /* supervisor page */
+    put32(m, PT, FRAME | PRWU);    /* user page */
+    put32(m, PT + 4, FRAME | PRW); /* supervisor page */
     paging_on(m, VMSIM_CR4_SMEP);
     EXPECT_PF(m, go(m, FETCH, SUP, 0x0, 1), 0x0, VMSIM_PF_P | VMSIM_PF_I);
     vmsim_fault_t f;
     vmsim_last_fault(m, &f);
     assert_int_equal(f.reason, VMSIM_WHY_SMEP);
     EXPECT_OK(go(m, FETCH, SUP, 0x1000, 1), FRAME);
-    EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME);  /* SMEP is about fetches only */
+    EXPECT_OK(go(m, READ, SUP, 0x0, 4), FRAME); /* SMEP is about fetches only */
     EXPECT_OK(go(m, FETCH, USER, 0x0, 1), FRAME);
 }
 
@@ -489,7 +489,7 @@ static void id_bit_is_set_for_faulting_fetches_only_with_smep(void **state)
 {
     vmsim_machine_t *m = *state;
     pde(m, 0, PT | PRWU);
-    put32(m, PT, FRAME | PRW);                  /* supervisor page */
+    put32(m, PT, FRAME | PRW); /* supervisor page */
     paging_on(m, 0);
     EXPECT_PF(m, go(m, FETCH, USER, 0x0, 1), 0x0, VMSIM_PF_P | VMSIM_PF_U);
     EXPECT_PF(m, go(m, FETCH, SUP, 0x5000, 1), 0x5000, 0);
@@ -529,7 +529,7 @@ static void smap_leaves_fetches_and_user_accesses_alone(void **state)
 {
     vmsim_machine_t *m = *state;
     map4k(m, PRWU, 0, FRAME, PRWU);
-    put32(m, PT + 4, FRAME | PRW);              /* supervisor page */
+    put32(m, PT + 4, FRAME | PRW); /* supervisor page */
     paging_on(m, VMSIM_CR4_SMAP);
     EXPECT_OK(go(m, FETCH, SUP, 0x0, 1), FRAME);
     EXPECT_OK(go(m, READ, USER, 0x0, 4), FRAME);
@@ -569,7 +569,7 @@ static void not_present_error_codes_carry_only_w_and_u(void **state)
 static void page_crossing_fault_reports_first_faulting_byte_and_writes_nothing(void **state)
 {
     vmsim_machine_t *m = *state;
-    map4k(m, PRWU, 1, FRAME, PRWU);            /* page 2 is not present */
+    map4k(m, PRWU, 1, FRAME, PRWU); /* page 2 is not present */
     put32(m, FRAME + 0xffc, 0xdeadbeef);
     paging_on(m, 0);
     uint64_t value = 0;
@@ -584,7 +584,7 @@ static void page_crossing_fault_reports_first_faulting_byte_and_writes_nothing(v
 static void fault_in_first_page_of_a_crossing_reports_its_own_address(void **state)
 {
     vmsim_machine_t *m = *state;
-    map4k(m, PRWU, 2, FRAME, PRWU);            /* page 1 is not present */
+    map4k(m, PRWU, 2, FRAME, PRWU); /* page 1 is not present */
     paging_on(m, 0);
     EXPECT_PF(m, go(m, READ, USER, 0x1ffd, 8), 0x1ffd, VMSIM_PF_U);
     assert_int_equal(get32(m, PT + 8), FRAME | PRWU); /* second page never walked */
@@ -613,7 +613,7 @@ static void cr0_pg_without_pe_is_gp_and_changes_nothing(void **state)
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PG), VMSIM_ERR_GP);
     assert_int_equal(get_reg(m, VMSIM_REG_CR0), 0);
     assert_int_equal(vmsim_paging_mode(m), VMSIM_PAGING_OFF);
-    EXPECT_OK(go(m, READ, SUP, 0x10, 4), 0x10);  /* still linear = physical */
+    EXPECT_OK(go(m, READ, SUP, 0x10, 4), 0x10); /* still linear = physical */
 }
 
 static void efer_lme_cannot_change_while_paging_is_on(void **state)
@@ -623,7 +623,7 @@ static void efer_lme_cannot_change_while_paging_is_on(void **state)
     paging_on(m, 0);
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_EFER, lme), VMSIM_ERR_GP);
     assert_int_equal(get_reg(m, VMSIM_REG_EFER), 0);
-    set_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PE);               /* paging off: allowed */
+    set_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PE); /* paging off: allowed */
     set_reg(m, VMSIM_REG_EFER, lme);
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, PG_ON), VMSIM_ERR_GP); /* LME without PAE */
     set_reg(m, VMSIM_REG_EFER, 0);
@@ -649,12 +649,12 @@ static void translate_shows_a_walk_without_side_effects(void **state)
     assert_int_equal(vmsim_translate(m, WRITE, USER, 0x10, &t), VMSIM_OK);
     assert_int_equal(t.outcome, VMSIM_OUTCOME_OK);
     assert_int_equal(t.steps[1].new_value, FRAME | PRWU | A | D);
-    assert_int_equal(get32(m, PT), FRAME | PRWU);      /* nothing written */
+    assert_int_equal(get32(m, PT), FRAME | PRWU); /* nothing written */
     assert_int_equal(get32(m, PD), PT | PRWU);
     assert_int_equal(stats(m).walks, 0);
     assert_int_equal(vmsim_translate(m, READ, USER, 0x1000, &t), VMSIM_OK);
     assert_int_equal(t.outcome, VMSIM_OUTCOME_FAULT);
-    assert_int_equal(get_reg(m, VMSIM_REG_CR2), 0);   /* no CR2 either */
+    assert_int_equal(get_reg(m, VMSIM_REG_CR2), 0); /* no CR2 either */
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

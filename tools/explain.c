@@ -67,9 +67,9 @@ static void flags(FILE *f, const struct view *v, const vmsim_walk_step_t *s)
     static const struct {
         uint64_t bit;
         const char *name;
-    } names[] = {{VMSIM_PTE_P, "P"},   {VMSIM_PTE_RW, "RW"}, {VMSIM_PTE_US, "US"},
+    } names[] = {{VMSIM_PTE_P, "P"},     {VMSIM_PTE_RW, "RW"},   {VMSIM_PTE_US, "US"},
                  {VMSIM_PTE_PWT, "PWT"}, {VMSIM_PTE_PCD, "PCD"}, {VMSIM_PTE_A, "A"},
-                 {VMSIM_PTE_D, "D"},   {VMSIM_PTE_G, "G"}};
+                 {VMSIM_PTE_D, "D"},     {VMSIM_PTE_G, "G"}};
     if (s->level == VMSIM_LEVEL_PDPTE)
         return pdpte_flags(f, s);
     if (v->pae && !(s->value & VMSIM_PTE_P)) {
@@ -112,7 +112,8 @@ static void split(FILE *f, const vmsim_translation_t *t)
                 va & (pae ? 0x1fffffu : 0x3fffffu), pae ? "PAE" : "32-bit", pae ? "2 MiB" : "4 MiB",
                 pae ? "31:30 | 29:21" : "31:22", pae ? "20:0" : "21:0");
     else if (pae)
-        fprintf(f, "PDE %u | PTE %u | offset 0x%x (PAE paging: bits 31:30 | 29:21 | 20:12 | 11:0)\n",
+        fprintf(f,
+                "PDE %u | PTE %u | offset 0x%x (PAE paging: bits 31:30 | 29:21 | 20:12 | 11:0)\n",
                 pd, (va >> 12) & 0x1ff, va & 0xfff);
     else
         fprintf(f, "PDE %u | PTE %u | offset 0x%x (32-bit paging)\n", pd, (va >> 12) & 0x3ff,
@@ -160,8 +161,10 @@ static void reserved_line(FILE *f, const struct view *v, const vmsim_walk_step_t
     if (!v->pae && (set & bit_range(21, 21)))
         snprintf(part[n++], sizeof part[0], "bit 21 (always reserved in a 4 MiB PDE)");
     if (!v->pae && (set & bit_range(20, 13)))
-        snprintf(part[n++], sizeof part[0], "PSE-36 bits 20:%u (address bits 39:%u, beyond "
-                 "MAXPHYADDR %u)", m - 19, m, m);
+        snprintf(part[n++], sizeof part[0],
+                 "PSE-36 bits 20:%u (address bits 39:%u, beyond "
+                 "MAXPHYADDR %u)",
+                 m - 19, m, m);
     if (v->pae && (set & bit_range(62, m)))
         snprintf(part[n++], sizeof part[0], "bits 62:%u (beyond MAXPHYADDR %u)", m, m);
     if (v->pae && (set & VMSIM_PTE_XD))
@@ -182,8 +185,10 @@ static void pdpte_step(FILE *f, const struct view *v, const vmsim_walk_step_t *s
         target(f, v, s);
     else
         fprintf(f, "\n");
-    fprintf(f, "        (loaded from 0x%" PRIx64 " when CR3 or paging was last loaded;"
-            " no A bit, no rights)\n", s->addr);
+    fprintf(f,
+            "        (loaded from 0x%" PRIx64 " when CR3 or paging was last loaded;"
+            " no A bit, no rights)\n",
+            s->addr);
 }
 
 static void step(FILE *f, const struct view *v, const vmsim_translation_t *t,
@@ -191,10 +196,11 @@ static void step(FILE *f, const struct view *v, const vmsim_translation_t *t,
 {
     if (s->level == VMSIM_LEVEL_PDPTE)
         return pdpte_step(f, v, s);
-    fprintf(f, "  %-5s [%u] at 0x%" PRIx64 " = 0x%" PRIx64 " ", vmsim_level_name(s->level), s->index,
-            s->addr, s->value);
+    fprintf(f, "  %-5s [%u] at 0x%" PRIx64 " = 0x%" PRIx64 " ", vmsim_level_name(s->level),
+            s->index, s->addr, s->value);
     flags(f, v, s);
-    bool decided_here = last && t->outcome == VMSIM_OUTCOME_FAULT && t->fault.level == (int)s->level;
+    bool decided_here =
+        last && t->outcome == VMSIM_OUTCOME_FAULT && t->fault.level == (int)s->level;
     if (!(s->value & VMSIM_PTE_P) || (decided_here && !s->leaf))
         fprintf(f, "\n");
     else
@@ -219,17 +225,21 @@ static void outcome(FILE *f, const vmsim_translation_t *t)
     switch (t->outcome) {
     case VMSIM_OUTCOME_OK:
         fprintf(f, "  => ok 0x%" PRIx64 " (%u %s page, rights:%s%s%s)%s%s\n", t->paddr,
-                t->page_size >> (t->page_size > 4096 ? 20 : 10), t->page_size > 4096 ? "MiB" : "KiB",
-                t->writable ? " write" : " read-only", t->user ? " user" : " supervisor",
-                t->executable ? "" : " no-execute", t->cached ? ", cached in the " : "",
-                t->cached ? tlb : "");
+                t->page_size >> (t->page_size > 4096 ? 20 : 10),
+                t->page_size > 4096 ? "MiB" : "KiB", t->writable ? " write" : " read-only",
+                t->user ? " user" : " supervisor", t->executable ? "" : " no-execute",
+                t->cached ? ", cached in the " : "", t->cached ? tlb : "");
         break;
     case VMSIM_OUTCOME_BUS:
-        fprintf(f, "  => !bus 0x%" PRIx64 ": that physical address is outside RAM; nothing is changed\n",
+        fprintf(f,
+                "  => !bus 0x%" PRIx64
+                ": that physical address is outside RAM; nothing is changed\n",
                 t->bus_addr);
         break;
     default:
-        fprintf(f, "  => #PF error code 0x%" PRIx32 " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u), CR2 = 0x%" PRIx32 "\n",
+        fprintf(f,
+                "  => #PF error code 0x%" PRIx32
+                " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u), CR2 = 0x%" PRIx32 "\n",
                 t->fault.error_code, t->fault.error_code & 1, (t->fault.error_code >> 1) & 1,
                 (t->fault.error_code >> 2) & 1, (t->fault.error_code >> 3) & 1,
                 (t->fault.error_code >> 4) & 1, t->fault.cr2);
@@ -247,7 +257,9 @@ static void outcome(FILE *f, const vmsim_translation_t *t)
 /* The line that says where the translation came from. */
 static void source(FILE *f, const vmsim_translation_t *t, uint64_t cr3)
 {
-    const char *tlb = t->tlb == VMSIM_ITLB ? "instruction TLB" : t->tlb == VMSIM_DTLB ? "data TLB" : "";
+    const char *tlb = t->tlb == VMSIM_ITLB   ? "instruction TLB"
+                      : t->tlb == VMSIM_DTLB ? "data TLB"
+                                             : "";
     char from[80];
     if (t->paging == VMSIM_PAGING_PAE)
         snprintf(from, sizeof from, "PDPTE register %u (PDPT at CR3 = 0x%" PRIx64 ")",
@@ -285,9 +297,10 @@ void explain_translation(FILE *f, const vmsim_machine_t *m, const vmsim_translat
 
 static void tlb_line(FILE *f, const char *name, const vmsim_tlb_stats_t *s)
 {
-    fprintf(f, "  %-5s lookups %" PRIu64 " hits %" PRIu64 " misses %" PRIu64 " evictions %" PRIu64
-            " invalidations %" PRIu64 " flushes %" PRIu64 "\n", name, s->lookups, s->hits, s->misses,
-            s->evictions, s->invalidations, s->flushes);
+    fprintf(f,
+            "  %-5s lookups %" PRIu64 " hits %" PRIu64 " misses %" PRIu64 " evictions %" PRIu64
+            " invalidations %" PRIu64 " flushes %" PRIu64 "\n",
+            name, s->lookups, s->hits, s->misses, s->evictions, s->invalidations, s->flushes);
 }
 
 void explain_stats(FILE *f, const vmsim_machine_t *m)
@@ -299,11 +312,15 @@ void explain_stats(FILE *f, const vmsim_machine_t *m)
     tlb_line(f, "dtlb", &s.dtlb);
     if (vmsim_get_config(m)->split_tlb)
         tlb_line(f, "itlb", &s.itlb);
-    fprintf(f, "  walks %" PRIu64 " (dirty-bit walks %" PRIu64 "), entries read %" PRIu64
-            ", A/D write-backs %" PRIu64 "\n", s.walks, s.dirty_walks, s.walk_reads, s.ad_writes);
-    fprintf(f, "  page faults %" PRIu64 " (not present %" PRIu64 ", protection %" PRIu64
-            ", reserved bit %" PRIu64 "), bus errors %" PRIu64 "\n", s.faults, s.faults_not_present,
-            s.faults_protection, s.faults_reserved, s.bus_errors);
-    fprintf(f, "  CR3 loads %" PRIu64 ", INVLPG %" PRIu64 ", control-register flushes %" PRIu64 "\n",
+    fprintf(f,
+            "  walks %" PRIu64 " (dirty-bit walks %" PRIu64 "), entries read %" PRIu64
+            ", A/D write-backs %" PRIu64 "\n",
+            s.walks, s.dirty_walks, s.walk_reads, s.ad_writes);
+    fprintf(f,
+            "  page faults %" PRIu64 " (not present %" PRIu64 ", protection %" PRIu64
+            ", reserved bit %" PRIu64 "), bus errors %" PRIu64 "\n",
+            s.faults, s.faults_not_present, s.faults_protection, s.faults_reserved, s.bus_errors);
+    fprintf(f,
+            "  CR3 loads %" PRIu64 ", INVLPG %" PRIu64 ", control-register flushes %" PRIu64 "\n",
             s.cr3_loads, s.invlpgs, s.cr_flushes);
 }
