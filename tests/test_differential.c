@@ -111,7 +111,8 @@ struct rig {
     bool trace;
     uint32_t recent[N_RECENT]; /* pages used lately */
     unsigned n_recent;
-    uint64_t *tally; /* ok, #PF, bus (reference); TLB lookups, hits (machine 1) */
+    uint64_t n_probes[N_MACHINES]; /* bus errors of probe_bus()'s own accesses */
+    uint64_t *tally;               /* ok, #PF, bus (reference); TLB lookups, hits (machine 1) */
 };
 
 static unsigned env_unsigned(const char *name, unsigned fallback)
@@ -556,6 +557,24 @@ static void same_ram(const struct rig *r, uint64_t from, uint64_t len)
     }
 }
 
+/* The counters of events that do not depend on the TLB. */
+static void same_event_counts(const struct rig *r)
+{
+    vmsim_stats_t a, b;
+    vmsim_get_stats(r->m[0], VMSIM_BANK_PROGRAM, &a);
+    for (unsigned k = 1; k < N_MACHINES; k++) {
+        vmsim_get_stats(r->m[k], VMSIM_BANK_PROGRAM, &b);
+        SAME(r, k, "page faults counted", a.faults, b.faults);
+        SAME(r, k, "not-present faults counted", a.faults_not_present, b.faults_not_present);
+        SAME(r, k, "protection faults counted", a.faults_protection, b.faults_protection);
+        SAME(r, k, "reserved-bit faults counted", a.faults_reserved, b.faults_reserved);
+        SAME(r, k, "bus errors counted", a.bus_errors, b.bus_errors - r->n_probes[k]);
+        SAME(r, k, "CR3 loads counted", a.cr3_loads, b.cr3_loads);
+        SAME(r, k, "INVLPGs counted", a.invlpgs, b.invlpgs);
+        SAME(r, k, "control-register flushes counted", a.cr_flushes, b.cr_flushes);
+    }
+}
+
 /* --- accesses -------------------------------------------------------------- */
 
 /* Tally the reference's outcome; remember the page of a successful access. */
@@ -606,12 +625,13 @@ static uint32_t random_vaddr(struct rig *r, unsigned size)
 /* Machine k is about to make an access the reference found outside RAM.
  * Ask it first with a data-less read of the same pages: a machine that
  * wrongly says OK would otherwise move data outside its RAM array. */
-static void probe_bus(const struct rig *r, unsigned k, vmsim_access_t access, vmsim_mode_t mode,
+static void probe_bus(struct rig *r, unsigned k, vmsim_access_t access, vmsim_mode_t mode,
                       uint32_t vaddr, unsigned size, const vmsim_result_t *ref)
 {
     vmsim_result_t res;
     vmsim_access_t probe = access == VMSIM_FETCH ? VMSIM_FETCH : VMSIM_READ;
     vmsim_access(r->m[k], probe, mode, vaddr, NULL, size, &res);
+    r->n_probes[k]++;
     SAME(r, k, "status (data-less probe of an access outside RAM)", ref->status, res.status);
 }
 
@@ -959,8 +979,9 @@ static void run_seed(uint64_t seed, bool pae, unsigned steps, bool trace, uint64
     start_paging(&r);
     for (r.step = 0; r.step < steps; r.step++)
         one_step(&r);
-    describe(&r, "compare all of RAM at the end");
+    describe(&r, "compare all of RAM and the event counters at the end");
     same_ram(&r, 0, RAM);
+    same_event_counts(&r);
     vmsim_stats_t st;
     vmsim_get_stats(r.m[1], VMSIM_BANK_PROGRAM, &st);
     tally[3] += st.dtlb.lookups + st.itlb.lookups;
