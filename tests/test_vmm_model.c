@@ -790,7 +790,7 @@ static void model_fault_injection(void **state)
         run_seed(1000u + (uint32_t)s, steps, true, &n_injected);
     print_message("fault injection: %d seeds x %d steps, %llu injected failures, all clean\n",
                   seeds, steps, (unsigned long long)n_injected);
-    assert_true(n_injected > 100);
+    assert_true(n_injected >= (uint64_t)steps / 10); /* the injections did happen */
 }
 
 int main(void)

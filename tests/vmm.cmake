@@ -7,3 +7,10 @@ vmsim_suite(test_cow test_cow.c)
 vmsim_suite(test_fork test_fork.c)
 vmsim_suite(test_checker test_checker.c)
 vmsim_suite(test_vmm_model test_vmm_model.c)
+
+# The full model run (8 seeds x 1500 steps, plus fault injection) is too
+# slow under valgrind; memcheck runs the same program on a smaller load.
+set_tests_properties(test_vmm_model PROPERTIES LABELS nomemcheck TIMEOUT 900)
+add_test(NAME test_vmm_model_small COMMAND test_vmm_model)
+set_tests_properties(test_vmm_model_small PROPERTIES
+  ENVIRONMENT "VMSIM_MODEL_SEEDS=3;VMSIM_MODEL_STEPS=300" SKIP_RETURN_CODE 77)
