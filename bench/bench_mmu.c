@@ -97,7 +97,10 @@ static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, bool pae, bool fast
     cfg.ram_bytes = RAM_BYTES;
     cfg.dtlb = tlb;
     cfg.fast_path = fast;
-    if (vmsim_create(&cfg, &m) || map_pages(m, pae, n_pages)) {
+    /* Write every frame, as the native loop's array is written: an
+     * untouched page would be the host's shared zero page. */
+    if (vmsim_create(&cfg, &m) || map_pages(m, pae, n_pages) ||
+        vmsim_bus_fill(m, FRAMES_PA, 0x5a, (size_t)n_pages * VMSIM_PAGE_SIZE)) {
         fprintf(stderr, "bench_mmu: cannot set up the machine\n");
         exit(2);
     }
@@ -394,12 +397,12 @@ static size_t make_rows(struct row *rows)
     for (vmsim_tlb_policy_t p = 0; p < VMSIM_TLB_POLICY_COUNT; p++)
         rows[n++] = mkrow("policy", OP_READ, PAT_SCAT, 64, vmsim_tlb_config(64, 4, p),
                                  false, 1);
-    rows[n++] = mkrow("miss", OP_READ, PAT_SCAT, 4096, dflt, false, 4);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, false, 4);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, true, 4);
-    rows[n++] = mkrow("miss", OP_WRITE, PAT_PAGE, 4096, dflt, false, 4);
-    rows[n++] = mkrow("walk", OP_READ, PAT_SCAT, 64, none, false, 4);
-    rows[n++] = mkrow("walk", OP_READ, PAT_PAGE, 4096, none, false, 4);
+    rows[n++] = mkrow("miss", OP_READ, PAT_SCAT, 4096, dflt, false, 2);
+    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, false, 2);
+    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, true, 2);
+    rows[n++] = mkrow("miss", OP_WRITE, PAT_PAGE, 4096, dflt, false, 2);
+    rows[n++] = mkrow("walk", OP_READ, PAT_SCAT, 64, none, false, 2);
+    rows[n++] = mkrow("walk", OP_READ, PAT_PAGE, 4096, none, false, 2);
     return n;
 }
 
@@ -407,12 +410,13 @@ static int bench_table(bool quick, const char *csv, const char *json)
 {
     struct row rows[64];
     size_t n_rows = make_rows(rows);
-    uint64_t n = quick ? 1u << 14 : 1u << 20;
-    int reps = quick ? 2 : 15;
+    uint64_t n = quick ? 1u << 14 : 1u << 17; /* short runs: fewer of them preempted */
+    int reps = quick ? 2 : 41;
     char cpu[128];
-    uint32_t *host = calloc(MAX_PAGES, VMSIM_PAGE_SIZE);
+    uint32_t *host = malloc((size_t)MAX_PAGES * VMSIM_PAGE_SIZE);
     if (!host)
         return 2;
+    memset(host, 0x5a, (size_t)MAX_PAGES * VMSIM_PAGE_SIZE);
     cpu_model(cpu, sizeof cpu);
     printf("bench_mmu: libvmsim %s, %s, %" PRIu64 " accesses x best of %d%s\n", vmsim_version(), cpu,
            n, reps, quick ? " (quick)" : "");
@@ -459,9 +463,10 @@ static int count_mode(const char *what, uint64_t n, bool fast)
     if (!strcmp(what, "write"))
         t.op = OP_WRITE;
     if (!strcmp(what, "native")) {
-        t.host = calloc(pages, VMSIM_PAGE_SIZE);
+        t.host = malloc((size_t)pages * VMSIM_PAGE_SIZE);
         if (!t.host)
             return 2;
+        memset(t.host, 0x5a, (size_t)pages * VMSIM_PAGE_SIZE);
     } else {
         t.m = make_machine(!strcmp(what, "walk") ? none : dflt, false, fast, pages);
     }
@@ -523,6 +528,8 @@ static uint32_t entry_addr(const struct vworld *w, uint32_t va)
     if (!w->pae)
         return (va >> 22) < 4 ? 0x2000 + (va >> 22) * 4096 + ((va >> 12) & 1023) * 4
                               : 0x1000 + (va >> 22) * 4;
+    if (va >> 30) /* the PDPTE in RAM: it counts from the next CR3 load */
+        return 0x1000 + (va >> 30) * 8;
     return (va >> 21) < 8 ? 0x3000 + (va >> 21) * 4096 + ((va >> 12) & 511) * 8
                           : 0x2000 + (va >> 21) * 8;
 }
@@ -581,9 +588,25 @@ static void build_tables(struct vworld *w)
             put_entry(w, pt + t * 4096 + i * (w->pae ? 8 : 4), random_leaf(w));
     }
     put_entry(w, pd + n_tables * (w->pae ? 8 : 4), dir | VMSIM_PTE_PS | VMSIM_PTE_A);
+    /* Frame 0 (the large page's first) and the data frames hold entries
+     * that look present, so that a walk gone wrong -- a large PDE taken
+     * for a table pointer, an absent PDPTE read as a table -- finds
+     * mappings there instead of stopping at P = 0. */
+    for (uint32_t pa = 0; pa < V_RAM; pa += w->pae ? 8 : 4)
+        if (pa < 0x1000 || pa >= 0x10000)
+            put_entry(w, pa, random_leaf(w) | VMSIM_PTE_A);
+    /* Pages of the tables, the large page and the absent slot; every
+     * fourth one 1024, 2048 or 4096 pages from the one before, so that
+     * they share a slot of any direct-mapped fast cache of that size;
+     * a few at 1 GiB, behind an absent PDE or PDPTE. */
+    uint32_t span = (n_tables + 2) * per_table;
     for (unsigned i = 0; i < V_HOT; i++) {
-        uint32_t span = (n_tables + 2) * per_table; /* pages, the large one and the absent one */
-        w->hot[i] = (vrand(w) % span) << 12;
+        uint32_t page = vrand(w) % span;
+        if (i % 4 == 3)
+            page = ((w->hot[i - 1] >> 12) + (1024u << vrand(w) % 3)) % span;
+        if (i % 16 == 14) /* beyond the tables: a PDPTE (PAE) or PDE not present */
+            page = 0x40000 + vrand(w) % 0x40000;
+        w->hot[i] = page << 12;
     }
 }
 

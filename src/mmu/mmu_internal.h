@@ -9,7 +9,7 @@
  *                          from CR4, EFER and maxphyaddr
  *     dtlb, itlb           modelled TLBs (itlb == dtlb when unified,
  *                          both NULL without TLB)
- *     fast[6][1024]        host-side shortcuts in front of the TLBs
+ *     fast[6][FAST_SLOTS]  host-side shortcuts in front of the TLBs
  *     stats[2], bank       statistics banks (program / kernel)
  */
 #ifndef VMSIM_MMU_INTERNAL_H

@@ -20,18 +20,18 @@
  *            use below it: it points right exactly when that use was in
  *            its left half.  So the tree is not stored but read out of
  *            the `used` stamps: at each node compare the newest stamp of
- *            the two halves, go right when the left one is newer.  A
- *            reset of the bits (a whole-TLB flush, a set emptied by a
- *            flush) is zeroing the set's stamps: a half never used since
- *            then has newest stamp 0, as a bit never set is 0.
+ *            the two halves, go right when the left one is newer.
  *   random   xorshift32 per TLB, victim = x mod n_ways, drawn only when
  *            the set is full.
  *
  * Invalidating a way leaves the stamps, and so the order of the others
- * (and the PLRU bits), alone; a set whose every way is invalid after a
- * flush gets its stamps cleared, which makes a whole-TLB flush reset the
- * PLRU bits as the spec requires.  The clock is a 64-bit count of uses:
- * it does not wrap in the life of a machine.
+ * (and the PLRU bits), alone.  The spec also resets the PLRU bits of a
+ * set that a flush empties; nothing needs doing for that here, because
+ * it can never be observed: a victim is chosen only in a full set, so
+ * an emptied set is filled way by way first, every fill is a use, and
+ * after the last one every bit (every stamp) has been set by a use
+ * since the flush.  The clock is a 64-bit count of uses: it does not
+ * wrap in the life of a machine.
  */
 #include "tlb_internal.h"
 
@@ -264,37 +264,17 @@ void tlb_invalidate_page(struct tlb *t, uint32_t vaddr)
     }
 }
 
-/* Zero the stamps of n ways: the PLRU bits of their set back to reset. */
-static void reset_stamps(struct tlb_way *ways, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        ways[i].used = 0;
-}
-
 void tlb_flush(struct tlb *t, bool keep_global)
 {
-    bool plru = t->cfg.policy == VMSIM_TLB_PLRU;
     t->st->flushes++;
-    if (!t->n_valid) {
-        if (plru)
-            reset_stamps(t->ways, t->cfg.entries);
-        return;
-    }
-    for (uint32_t s = 0; s < t->n_sets; s++) {
+    for (uint32_t s = 0; s < t->n_sets && t->n_valid; s++) {
         struct tlb_way *ways = &t->ways[(size_t)s * t->n_ways];
-        bool any_left = false;
         for (uint32_t i = 0; i < t->n_ways && t->set_valid[s]; i++) {
-            if (!ways[i].key)
-                continue;
-            if (keep_global && (ways[i].rights & TLB_G)) {
-                any_left = true;
-            } else {
+            if (ways[i].key && !(keep_global && (ways[i].rights & TLB_G))) {
                 clear_way(t, &ways[i], s);
                 t->st->invalidations++;
             }
         }
-        if (!any_left && plru)
-            reset_stamps(ways, t->n_ways);
     }
 }
 

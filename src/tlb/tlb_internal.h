@@ -26,7 +26,9 @@
  * In front of the modelled TLBs sits the fast cache: per access kind
  * (read/write/fetch x supervisor/user) a direct-mapped table of
  * FAST_SLOTS host-side shortcuts, each naming the modelled way it stands
- * for.  A fast hit does exactly what a modelled hit does (the hit
+ * for.  4096 slots reach 16 MiB, as much as the biggest TLBs one
+ * simulates (a 64-entry TLB uses 64 of them); the price is 768 KiB per
+ * machine, set empty at creation (docs/performance.md).  A fast hit does exactly what a modelled hit does (the hit
  * counter, `used = ++clock`) without searching the set:
  *
  *     fast[kind][vpn & FAST_MASK]
@@ -76,7 +78,7 @@ struct tlb_way {
 };
 
 #define FAST_KINDS 6
-#define FAST_BITS 10
+#define FAST_BITS 12
 #define FAST_SLOTS (1u << FAST_BITS)
 #define FAST_MASK (FAST_SLOTS - 1)
 #define FAST_NONE 0xffffffffu /* never equals an address masked as above */
