@@ -11,11 +11,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <vmsim/vmsim.h>
 
-#define RW (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
+#define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
 struct fx {
@@ -208,8 +209,10 @@ static void temp_slot_left_mapped(void **state)
     struct fx f;
     up(&f, 0);
     /* map a frame at temp slot 1 through the recursive mapping and forget it */
-    assert_int_equal(vmsim_write32(f.m, VMSIM_SUPERVISOR, 0xFFC00000u + (VMSIM_TEMP_SLOT1 >> 12) * 4,
-                                   (300u << 12) | VMSIM_PTE_P | VMSIM_PTE_RW), VMSIM_OK);
+    assert_int_equal(vmsim_write32(f.m, VMSIM_SUPERVISOR,
+                                   0xFFC00000u + (VMSIM_TEMP_SLOT1 >> 12) * 4,
+                                   (300u << 12) | VMSIM_PTE_P | VMSIM_PTE_RW),
+                     VMSIM_OK);
     vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_WINDOW);
     assert_int_equal(p.vaddr, VMSIM_TEMP_SLOT1);
     down(&f);
@@ -227,8 +230,10 @@ static void stray_and_free_mappings(void **state)
     assert_int_equal(vmsim_check(f.k, &rep), VMSIM_ERR_CORRUPT);
     bool outside = false, free_mapped = false;
     for (uint32_t i = 0; i < rep.n_stored; i++) {
-        outside |= rep.problems[i].kind == VMSIM_CHECK_OUTSIDE_REGION && rep.problems[i].vaddr == va;
-        free_mapped |= rep.problems[i].kind == VMSIM_CHECK_FREE_MAPPED && rep.problems[i].pfn == 3000;
+        outside |=
+            rep.problems[i].kind == VMSIM_CHECK_OUTSIDE_REGION && rep.problems[i].vaddr == va;
+        free_mapped |=
+            rep.problems[i].kind == VMSIM_CHECK_FREE_MAPPED && rep.problems[i].pfn == 3000;
     }
     assert_true(outside);
     assert_true(free_mapped);
@@ -275,10 +280,14 @@ static void rmap_and_leaks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(clean_kernel),          cmocka_unit_test(refcount_off_by_one),
-        cmocka_unit_test(missing_invlpg_bug),    cmocka_unit_test(pte_changed_without_invlpg),
-        cmocka_unit_test(fork_bugs),             cmocka_unit_test(broken_directory),
-        cmocka_unit_test(temp_slot_left_mapped), cmocka_unit_test(stray_and_free_mappings),
+        cmocka_unit_test(clean_kernel),
+        cmocka_unit_test(refcount_off_by_one),
+        cmocka_unit_test(missing_invlpg_bug),
+        cmocka_unit_test(pte_changed_without_invlpg),
+        cmocka_unit_test(fork_bugs),
+        cmocka_unit_test(broken_directory),
+        cmocka_unit_test(temp_slot_left_mapped),
+        cmocka_unit_test(stray_and_free_mappings),
         cmocka_unit_test(rmap_and_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,11 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <vmsim/vmsim.h>
 
-#define RW (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
+#define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
 static vmsim_machine_t *m;
@@ -193,7 +194,8 @@ static void large_pages(void **state)
     uint32_t a, v;
     assert_int_equal(vmsim_proc_create(k, &parent), VMSIM_OK);
     assert_int_equal(vmsim_mmap(k, parent, 0x00800000u, 4u << 20, RW,
-                                VMSIM_MAP_FIXED | VMSIM_MAP_LARGE | VMSIM_MAP_POPULATE, &a), VMSIM_OK);
+                                VMSIM_MAP_FIXED | VMSIM_MAP_LARGE | VMSIM_MAP_POPULATE, &a),
+                     VMSIM_OK);
     assert_int_equal(vmsim_proc_store(k, parent, VMSIM_USER, a + 0x2000, 4, 42), VMSIM_OK);
     assert_int_equal(vmsim_proc_fork(k, parent, &child), VMSIM_OK);
     vmsim_pte_info_t p = query(parent, a), c = query(child, a);
@@ -271,8 +273,10 @@ static void invlpg_budget(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(copy_then_reuse), cmocka_unit_test(shared_and_readonly),
-        cmocka_unit_test(zero_frame_and_kernel_writes), cmocka_unit_test(large_pages),
+        cmocka_unit_test(copy_then_reuse),
+        cmocka_unit_test(shared_and_readonly),
+        cmocka_unit_test(zero_frame_and_kernel_writes),
+        cmocka_unit_test(large_pages),
         cmocka_unit_test(invlpg_budget),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,11 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <vmsim/vmsim.h>
 
-#define RW (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
+#define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
 struct fx {
@@ -128,7 +129,8 @@ static void segv_and_kernel_errors(void **state)
     vmsim_kernel_last_fault(f.k, &kf);
     assert_int_equal(kf.error_code, VMSIM_PF_P | VMSIM_PF_U); /* a supervisor page */
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_SUPERVISOR, a, 4, 1), VMSIM_ERR_KERNEL);
-    assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_SUPERVISOR, 0x1234, 4, &v), VMSIM_ERR_KERNEL);
+    assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_SUPERVISOR, 0x1234, 4, &v),
+                     VMSIM_ERR_KERNEL);
     /* the raw MMU call sees the page fault; the kernel judged it */
     uint32_t w;
     assert_int_equal(vmsim_read32(f.m, VMSIM_SUPERVISOR, 0xD0000000u, &w), VMSIM_ERR_PAGE_FAULT);
@@ -151,7 +153,8 @@ static void raw_mmu_path(void **state)
     uint32_t a;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0x08000000u, 64 * PAGE,
                                 VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC,
-                                VMSIM_MAP_PRIVATE | VMSIM_MAP_FIXED, &a), VMSIM_OK);
+                                VMSIM_MAP_PRIVATE | VMSIM_MAP_FIXED, &a),
+                     VMSIM_OK);
     vmsim_reset_stats(f.m);
     for (uint32_t i = 0; i < 64; i++)
         assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a + i * PAGE + 4, i), VMSIM_OK);
@@ -181,8 +184,8 @@ static void page_crossing_value(void **state)
     uint32_t a;
     uint64_t v;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 2 * PAGE, RW, 0, &a), VMSIM_OK);
-    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + PAGE - 3, 8, 0x1122334455667788ull),
-                     VMSIM_OK);
+    assert_int_equal(
+        vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + PAGE - 3, 8, 0x1122334455667788ull), VMSIM_OK);
     assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, a + PAGE - 3, 8, &v), VMSIM_OK);
     assert_int_equal(v, 0x1122334455667788ull);
     /* crossing into nothing: SEGV, and no byte written */
@@ -193,9 +196,11 @@ static void page_crossing_value(void **state)
     char s[32];
     assert_int_equal(vmsim_proc_write_string(f.k, f.pid, VMSIM_USER, a + PAGE - 4, "hello, pages"),
                      VMSIM_OK);
-    assert_int_equal(vmsim_proc_read_string(f.k, f.pid, VMSIM_USER, a + PAGE - 4, s, sizeof s), VMSIM_OK);
+    assert_int_equal(vmsim_proc_read_string(f.k, f.pid, VMSIM_USER, a + PAGE - 4, s, sizeof s),
+                     VMSIM_OK);
     assert_string_equal(s, "hello, pages");
-    assert_int_equal(vmsim_proc_read_string(f.k, f.pid, VMSIM_USER, a + PAGE - 4, s, 4), VMSIM_ERR_NO_SPACE);
+    assert_int_equal(vmsim_proc_read_string(f.k, f.pid, VMSIM_USER, a + PAGE - 4, s, 4),
+                     VMSIM_ERR_NO_SPACE);
     assert_string_equal(s, "hel");
     uint8_t buf[100];
     size_t done;
@@ -221,7 +226,8 @@ static void out_of_frames(void **state)
     assert_int_equal(kf.kind, VMSIM_KFAULT_OOM);
     uint32_t w;
     assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a + PAGE, 1), VMSIM_ERR_PAGE_FAULT);
-    assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a, &w), VMSIM_OK); /* what is mapped still works */
+    assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a, &w),
+                     VMSIM_OK); /* what is mapped still works */
     vmsim_check_report_t rep;
     assert_int_equal(vmsim_check(f.k, &rep), VMSIM_OK);
     vmsim_pmm_set_cap(vmsim_kernel_pmm(f.k), 0);
@@ -236,8 +242,9 @@ static void large_demand_zero(void **state)
     struct fx f;
     up(&f, NULL);
     uint32_t a, v;
-    assert_int_equal(vmsim_mmap(f.k, f.pid, 0x00400000u, 8u << 20, RW,
-                                VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a), VMSIM_OK);
+    assert_int_equal(
+        vmsim_mmap(f.k, f.pid, 0x00400000u, 8u << 20, RW, VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
+        VMSIM_OK);
     vmsim_kernel_stats_t st0 = stats(&f);
     assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a + 0x123450, 77), VMSIM_OK);
     assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a + 0x3FFFFC, &v), VMSIM_OK);
@@ -250,7 +257,8 @@ static void large_demand_zero(void **state)
     assert_int_equal(stats(&f).frames_in_use - st0.frames_in_use, 2048);
     /* a read-only 4 MiB region: zeroed writable, then made read-only (one INVLPG) */
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0x01000000u, 4u << 20, VMSIM_PROT_READ,
-                                VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a), VMSIM_OK);
+                                VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
+                     VMSIM_OK);
     st0 = stats(&f);
     assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a, &v), VMSIM_OK);
     assert_int_equal(stats(&f).invlpgs - st0.invlpgs, 1);

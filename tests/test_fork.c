@@ -8,11 +8,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <vmsim/vmsim.h>
 
-#define RW (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
+#define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
 static vmsim_machine_t *m;
@@ -73,8 +74,10 @@ static vmsim_pid_t busy_process(uint32_t *a)
     uint32_t sh, ro, old;
     assert_int_equal(vmsim_proc_create(k, &pid), VMSIM_OK);
     assert_int_equal(vmsim_mmap(k, pid, 0, 16 * PAGE, RW, 0, a), VMSIM_OK);
-    assert_int_equal(vmsim_mmap(k, pid, 0x60000000u, 2 * PAGE, RW, VMSIM_MAP_SHARED, &sh), VMSIM_OK);
-    assert_int_equal(vmsim_mmap(k, pid, 0, PAGE, VMSIM_PROT_READ, VMSIM_MAP_POPULATE, &ro), VMSIM_OK);
+    assert_int_equal(vmsim_mmap(k, pid, 0x60000000u, 2 * PAGE, RW, VMSIM_MAP_SHARED, &sh),
+                     VMSIM_OK);
+    assert_int_equal(vmsim_mmap(k, pid, 0, PAGE, VMSIM_PROT_READ, VMSIM_MAP_POPULATE, &ro),
+                     VMSIM_OK);
     assert_int_equal(vmsim_sbrk(k, pid, 3 * PAGE, &old), VMSIM_OK);
     for (uint32_t i = 0; i < 16; i += 2)
         assert_int_equal(vmsim_proc_store(k, pid, VMSIM_USER, *a + i * PAGE, 4, i), VMSIM_OK);
@@ -122,7 +125,8 @@ static void chain_and_exit_any_order(void **state)
     pids[0] = busy_process(&a);
     for (int g = 1; g < 10; g++) {
         assert_int_equal(vmsim_proc_fork(k, pids[g - 1], &pids[g]), VMSIM_OK);
-        assert_int_equal(vmsim_proc_store(k, pids[g], VMSIM_USER, a + (uint32_t)g * PAGE, 4, 1000u + (uint32_t)g),
+        assert_int_equal(vmsim_proc_store(k, pids[g], VMSIM_USER, a + (uint32_t)g * PAGE, 4,
+                                          1000u + (uint32_t)g),
                          VMSIM_OK);
     }
     assert_clean();
@@ -130,7 +134,8 @@ static void chain_and_exit_any_order(void **state)
         assert_int_equal(load(pids[g], a + (uint32_t)g * PAGE), 1000u + (uint32_t)g);
         assert_int_equal(load(pids[g], a), 0);
         if (g < 9)
-            assert_int_equal(load(pids[g], a + (uint32_t)(g + 1) * PAGE), (g + 1) % 2 ? 0 : (uint32_t)(g + 1));
+            assert_int_equal(load(pids[g], a + (uint32_t)(g + 1) * PAGE),
+                             (g + 1) % 2 ? 0 : (uint32_t)(g + 1));
     }
     static const int order[10] = {4, 0, 9, 1, 8, 2, 7, 3, 6, 5};
     for (int i = 0; i < 10; i++) {
@@ -234,8 +239,8 @@ static void create_out_of_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fork_not_current), cmocka_unit_test(chain_and_exit_any_order),
-        cmocka_unit_test(exit_current),     cmocka_unit_test(rmap_after_fork),
+        cmocka_unit_test(fork_not_current),   cmocka_unit_test(chain_and_exit_any_order),
+        cmocka_unit_test(exit_current),       cmocka_unit_test(rmap_after_fork),
         cmocka_unit_test(fork_out_of_frames), cmocka_unit_test(create_out_of_frames),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

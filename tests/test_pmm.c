@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdlib.h>
@@ -148,7 +149,8 @@ static void flags(void **state)
     assert_int_equal(vmsim_pmm_alloc(p, VMSIM_FRAME_PAGE_TABLE, &pfn), VMSIM_OK);
     vmsim_pmm_get_stats(p, &st);
     assert_int_equal(st.n_page_tables, 1);
-    assert_int_equal(vmsim_pmm_set_flags(p, pfn, VMSIM_FRAME_LOCKED | VMSIM_FRAME_KERNEL), VMSIM_OK);
+    assert_int_equal(vmsim_pmm_set_flags(p, pfn, VMSIM_FRAME_LOCKED | VMSIM_FRAME_KERNEL),
+                     VMSIM_OK);
     assert_int_equal(vmsim_pmm_clear_flags(p, pfn, VMSIM_FRAME_PAGE_TABLE), VMSIM_OK);
     vmsim_pmm_flags(p, pfn, &f);
     assert_int_equal(f, VMSIM_FRAME_ALLOCATED | VMSIM_FRAME_LOCKED | VMSIM_FRAME_KERNEL);
@@ -257,11 +259,11 @@ static void many_cycles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(create_args),     cmocka_unit_test(alloc_all_then_free),
-        cmocka_unit_test(reserve),         cmocka_unit_test(runs_aligned),
-        cmocka_unit_test(refcounts),       cmocka_unit_test(flags),
-        cmocka_unit_test(rmap),            cmocka_unit_test(fault_injection),
-        cmocka_unit_test(verify_catches),  cmocka_unit_test(many_cycles),
+        cmocka_unit_test(create_args),    cmocka_unit_test(alloc_all_then_free),
+        cmocka_unit_test(reserve),        cmocka_unit_test(runs_aligned),
+        cmocka_unit_test(refcounts),      cmocka_unit_test(flags),
+        cmocka_unit_test(rmap),           cmocka_unit_test(fault_injection),
+        cmocka_unit_test(verify_catches), cmocka_unit_test(many_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

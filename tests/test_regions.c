@@ -7,11 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <vmsim/vmsim.h>
 
-#define RW (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
+#define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
 static vmsim_machine_t *m;
@@ -42,12 +43,16 @@ static void assert_clean(void)
     vmsim_check_report_t rep;
     vmsim_status_t rc = vmsim_check(k, &rep);
     for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("problem: %s vaddr %08x pfn %u\n", vmsim_check_kind_text(rep.problems[i].kind),
-                      rep.problems[i].vaddr, rep.problems[i].pfn);
+        print_message("problem: %s vaddr %08x pfn %u\n",
+                      vmsim_check_kind_text(rep.problems[i].kind), rep.problems[i].vaddr,
+                      rep.problems[i].pfn);
     assert_int_equal(rc, VMSIM_OK);
 }
 
-static vmsim_status_t put32(uint32_t va, uint32_t v) { return vmsim_proc_store(k, pid, VMSIM_USER, va, 4, v); }
+static vmsim_status_t put32(uint32_t va, uint32_t v)
+{
+    return vmsim_proc_store(k, pid, VMSIM_USER, va, 4, v);
+}
 
 static uint32_t get32(uint32_t va, vmsim_status_t want)
 {
@@ -238,8 +243,9 @@ static void populate_and_large(void **state)
     assert_int_equal(vmsim_munmap(k, pid, a, 5 * PAGE), VMSIM_OK);
     /* 4 MiB pages */
     uint32_t big = 0x80000000u;
-    assert_int_equal(vmsim_mmap(k, pid, big + PAGE, 4u << 20, RW, VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
-                     VMSIM_ERR_INVALID);
+    assert_int_equal(
+        vmsim_mmap(k, pid, big + PAGE, 4u << 20, RW, VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
+        VMSIM_ERR_INVALID);
     assert_int_equal(vmsim_mmap(k, pid, big, 4u << 20, RW, VMSIM_MAP_SHARED | VMSIM_MAP_LARGE, &a),
                      VMSIM_ERR_INVALID);
     assert_int_equal(vmsim_mmap(k, pid, big, 8u << 20, RW, VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
@@ -283,9 +289,9 @@ static void shared_region(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mmap_placement), cmocka_unit_test(munmap_splits),
+        cmocka_unit_test(mmap_placement),    cmocka_unit_test(munmap_splits),
         cmocka_unit_test(mprotect_subrange), cmocka_unit_test(reserve_commit),
-        cmocka_unit_test(brk_sbrk),       cmocka_unit_test(populate_and_large),
+        cmocka_unit_test(brk_sbrk),          cmocka_unit_test(populate_and_large),
         cmocka_unit_test(shared_region),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -39,15 +40,15 @@
 #include <string.h>
 #include <vmsim/vmsim.h>
 
-#define MAX_PROCS 24
-#define WIN_BASE 0x40000000u
-#define WIN_PAGES 2048u /* 8 MiB: two page-directory slots */
-#define LWIN_BASE 0x80000000u
+#define MAX_PROCS  24
+#define WIN_BASE   0x40000000u
+#define WIN_PAGES  2048u /* 8 MiB: two page-directory slots */
+#define LWIN_BASE  0x80000000u
 #define LWIN_SLOTS 4u
-#define MAX_LARGE 8u
-#define NB 256
-#define PAGE 4096u
-#define LARGE (4u << 20)
+#define MAX_LARGE  8u
+#define NB         256
+#define PAGE       4096u
+#define LARGE      (4u << 20)
 
 /* --- the model --- */
 
@@ -98,7 +99,10 @@ static uint32_t rnd(struct run *r)
     return r->rng;
 }
 
-static uint32_t below(struct run *r, uint32_t n) { return n ? rnd(r) % n : 0; }
+static uint32_t below(struct run *r, uint32_t n)
+{
+    return n ? rnd(r) % n : 0;
+}
 
 static void fail_run(struct run *r, const char *what)
 {
@@ -352,8 +356,21 @@ static void compare_all(struct run *r)
 
 /* --- operations: drawn first (struct op), then applied to both sides --- */
 
-enum kind { OP_CREATE, OP_FORK, OP_EXIT, OP_SWITCH, OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_COMMIT,
-            OP_DECOMMIT, OP_BRK, OP_READ, OP_WRITE, OP_KINDS };
+enum kind {
+    OP_CREATE,
+    OP_FORK,
+    OP_EXIT,
+    OP_SWITCH,
+    OP_MMAP,
+    OP_MUNMAP,
+    OP_MPROTECT,
+    OP_COMMIT,
+    OP_DECOMMIT,
+    OP_BRK,
+    OP_READ,
+    OP_WRITE,
+    OP_KINDS
+};
 
 struct op {
     enum kind kind;
@@ -364,12 +381,18 @@ struct op {
     uint64_t value;
 };
 
-static const unsigned prots[] = {VMSIM_PROT_READ, VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+static const unsigned prots[] = {VMSIM_PROT_READ,
+                                 VMSIM_PROT_READ | VMSIM_PROT_WRITE,
                                  VMSIM_PROT_READ | VMSIM_PROT_WRITE,
                                  VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC,
-                                 VMSIM_PROT_WRITE, VMSIM_PROT_EXEC, VMSIM_PROT_NONE};
+                                 VMSIM_PROT_WRITE,
+                                 VMSIM_PROT_EXEC,
+                                 VMSIM_PROT_NONE};
 
-static unsigned any_prot(struct run *r) { return prots[below(r, 7)]; }
+static unsigned any_prot(struct run *r)
+{
+    return prots[below(r, 7)];
+}
 
 /* An address range near existing regions, to make cuts and overlaps likely. */
 static void draw_range(struct run *r, const struct mproc *p, struct op *o)
@@ -536,9 +559,14 @@ static vmsim_status_t do_mmap(struct run *r, const struct op *o)
         m_unmap(p, o->a, o->a + len);
     if ((out & 0xfff) || overlaps(p, out, out + len) || (uint64_t)out + len > 0xC0000000u)
         fail_run(r, "mmap placed the region badly");
-    struct mreg g = {out, out + len, o->prot, (o->flags & VMSIM_MAP_SHARED) != 0,
-                     (o->flags & VMSIM_MAP_RESERVE) != 0, (o->flags & VMSIM_MAP_LARGE) != 0,
-                     NULL, 0};
+    struct mreg g = {out,
+                     out + len,
+                     o->prot,
+                     (o->flags & VMSIM_MAP_SHARED) != 0,
+                     (o->flags & VMSIM_MAP_RESERVE) != 0,
+                     (o->flags & VMSIM_MAP_LARGE) != 0,
+                     NULL,
+                     0};
     if (g.shared && !g.reserved)
         g.shm = shm_new(len / PAGE);
     reg_insert(p, &g);
@@ -561,7 +589,7 @@ static vmsim_status_t do_ranged(struct run *r, const struct op *o)
 {
     struct mproc *p = r->p[o->proc];
     uint32_t a = o->a, b = o->a + o->len;
-    vmsim_status_t want = !covered(p, a, b) ? VMSIM_ERR_NOT_FOUND
+    vmsim_status_t want = !covered(p, a, b)     ? VMSIM_ERR_NOT_FOUND
                           : cuts_large(p, a, b) ? VMSIM_ERR_INVALID
                                                 : VMSIM_OK;
     vmsim_status_t rc = o->kind == OP_MPROTECT ? vmsim_mprotect(r->k, p->pid, a, o->len, o->prot)
@@ -608,7 +636,7 @@ static vmsim_status_t do_brk(struct run *r, const struct op *o)
         return VMSIM_OK;
     if (new_end > old_end) {
         struct mreg g = {old_end, new_end, VMSIM_PROT_READ | VMSIM_PROT_WRITE, false, false, false,
-                         NULL, 0};
+                         NULL,    0};
         reg_insert(p, &g);
     } else if (new_end < old_end) {
         m_unmap(p, new_end, old_end);
@@ -669,9 +697,10 @@ static void step(struct run *r, const struct op *o)
 {
     vmsim_pmm_t *pmm = vmsim_kernel_pmm(r->k);
     if (getenv("VMSIM_MODEL_TRACE"))
-        print_message("step %d: op %d proc %d (pid %d) a %08x len %x prot %x flags %x size %u user %d\n",
-                      r->step, o->kind, o->proc, r->n_procs ? r->p[o->proc]->pid : 0, o->a, o->len,
-                      o->prot, o->flags, o->size, o->user);
+        print_message(
+            "step %d: op %d proc %d (pid %d) a %08x len %x prot %x flags %x size %u user %d\n",
+            r->step, o->kind, o->proc, r->n_procs ? r->p[o->proc]->pid : 0, o->a, o->len, o->prot,
+            o->flags, o->size, o->user);
     if (!r->inject) {
         apply(r, o);
         check_clean(r);
@@ -701,8 +730,14 @@ static void machine_for_seed(struct run *r, vmsim_config_t *mc, vmsim_kernel_con
     mc->ram_bytes = 128u << 20;
     switch (r->seed % 4) {
     case 0: break;
-    case 1: mc->dtlb = vmsim_tlb_config(8, 2, VMSIM_TLB_LRU); mc->split_tlb = false; break;
-    case 2: mc->dtlb = vmsim_tlb_config(0, 1, VMSIM_TLB_LRU); mc->itlb = mc->dtlb; break;
+    case 1:
+        mc->dtlb = vmsim_tlb_config(8, 2, VMSIM_TLB_LRU);
+        mc->split_tlb = false;
+        break;
+    case 2:
+        mc->dtlb = vmsim_tlb_config(0, 1, VMSIM_TLB_LRU);
+        mc->itlb = mc->dtlb;
+        break;
     default: mc->dtlb = vmsim_tlb_config(16, 4, VMSIM_TLB_RANDOM); break;
     }
     kc->zero_page = (r->seed / 4) % 2 == 0;
@@ -736,22 +771,19 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
     }
     vmsim_kernel_get_stats(r.k, &end_st);
     if (getenv("VMSIM_MODEL_STATS"))
-        print_message("seed %u: faults %llu dz %llu zmap %llu zbrk %llu cowc %llu cowr %llu shared %llu "
-                      "spur %llu large %llu segv %llu kern %llu oom %llu invlpg %llu cr3 %llu "
-                      "(batch %llu) forks %llu\n",
-                      seed, (unsigned long long)end_st.faults,
-                      (unsigned long long)end_st.faults_demand_zero,
-                      (unsigned long long)end_st.faults_zero_map,
-                      (unsigned long long)end_st.faults_zero_break,
-                      (unsigned long long)end_st.faults_cow_copy,
-                      (unsigned long long)end_st.faults_cow_reuse,
-                      (unsigned long long)end_st.faults_shared,
-                      (unsigned long long)end_st.faults_spurious,
-                      (unsigned long long)end_st.faults_large,
-                      (unsigned long long)end_st.faults_segv,
-                      (unsigned long long)end_st.faults_kernel, (unsigned long long)end_st.faults_oom,
-                      (unsigned long long)end_st.invlpgs, (unsigned long long)end_st.cr3_loads,
-                      (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks);
+        print_message(
+            "seed %u: faults %llu dz %llu zmap %llu zbrk %llu cowc %llu cowr %llu shared %llu "
+            "spur %llu large %llu segv %llu kern %llu oom %llu invlpg %llu cr3 %llu "
+            "(batch %llu) forks %llu\n",
+            seed, (unsigned long long)end_st.faults, (unsigned long long)end_st.faults_demand_zero,
+            (unsigned long long)end_st.faults_zero_map,
+            (unsigned long long)end_st.faults_zero_break,
+            (unsigned long long)end_st.faults_cow_copy, (unsigned long long)end_st.faults_cow_reuse,
+            (unsigned long long)end_st.faults_shared, (unsigned long long)end_st.faults_spurious,
+            (unsigned long long)end_st.faults_large, (unsigned long long)end_st.faults_segv,
+            (unsigned long long)end_st.faults_kernel, (unsigned long long)end_st.faults_oom,
+            (unsigned long long)end_st.invlpgs, (unsigned long long)end_st.cr3_loads,
+            (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks);
     if (end_st.frames_in_use != boot_st.frames_in_use)
         fail_run(&r, "frames still in use after every process exited");
     *n_injected += r.n_injected;

@@ -41,14 +41,14 @@ extern "C" {
 typedef struct vmsim_pmm vmsim_pmm_t;
 
 /* Frame flags. */
-#define VMSIM_FRAME_RESERVED (1u << 0)   /* never allocatable (firmware, frame 0) */
-#define VMSIM_FRAME_KERNEL (1u << 1)     /* held by the kernel for itself */
-#define VMSIM_FRAME_PAGE_TABLE (1u << 2) /* a page directory or page table */
-#define VMSIM_FRAME_ZERO (1u << 3)       /* the shared read-only zero frame */
-#define VMSIM_FRAME_LOCKED (1u << 4)     /* pinned: never to be swapped out */
-#define VMSIM_FRAME_LARGE (1u << 5)      /* first frame of a 4 MiB page run */
-#define VMSIM_FRAME_TAIL (1u << 6)       /* other frames of a 4 MiB page run */
-#define VMSIM_FRAME_ALLOCATED (1u << 15) /* read-only: the frame is in use */
+#define VMSIM_FRAME_RESERVED   (1u << 0)  /* never allocatable (firmware, frame 0) */
+#define VMSIM_FRAME_KERNEL     (1u << 1)  /* held by the kernel for itself */
+#define VMSIM_FRAME_PAGE_TABLE (1u << 2)  /* a page directory or page table */
+#define VMSIM_FRAME_ZERO       (1u << 3)  /* the shared read-only zero frame */
+#define VMSIM_FRAME_LOCKED     (1u << 4)  /* pinned: never to be swapped out */
+#define VMSIM_FRAME_LARGE      (1u << 5)  /* first frame of a 4 MiB page run */
+#define VMSIM_FRAME_TAIL       (1u << 6)  /* other frames of a 4 MiB page run */
+#define VMSIM_FRAME_ALLOCATED  (1u << 15) /* read-only: the frame is in use */
 
 /* Flags a caller may set or clear (ALLOCATED and RESERVED are the
  * allocator's own). */
@@ -58,18 +58,18 @@ typedef struct vmsim_pmm vmsim_pmm_t;
 
 /* Allocator counters. */
 typedef struct vmsim_pmm_stats {
-    uint32_t n_frames;         /* frames managed */
-    uint32_t n_reserved;       /* reserved, never allocatable */
-    uint32_t n_free;           /* free now */
-    uint32_t n_used;           /* allocated now */
-    uint32_t n_page_tables;    /* allocated frames flagged PAGE_TABLE */
-    uint32_t peak_used;        /* most frames ever allocated at once */
-    uint64_t allocs;           /* successful single-frame allocations */
-    uint64_t run_allocs;       /* successful run allocations */
-    uint64_t frees;            /* frames returned */
-    uint64_t failed_allocs;    /* allocations refused (no frames, cap, injection) */
+    uint32_t n_frames;          /* frames managed */
+    uint32_t n_reserved;        /* reserved, never allocatable */
+    uint32_t n_free;            /* free now */
+    uint32_t n_used;            /* allocated now */
+    uint32_t n_page_tables;     /* allocated frames flagged PAGE_TABLE */
+    uint32_t peak_used;         /* most frames ever allocated at once */
+    uint64_t allocs;            /* successful single-frame allocations */
+    uint64_t run_allocs;        /* successful run allocations */
+    uint64_t frees;             /* frames returned */
+    uint64_t failed_allocs;     /* allocations refused (no frames, cap, injection) */
     uint64_t injected_failures; /* ... of which by vmsim_pmm_fail_next() */
-    uint32_t rmap_entries;     /* reverse-map entries in use */
+    uint32_t rmap_entries;      /* reverse-map entries in use */
 } vmsim_pmm_stats_t;
 
 /* Create an allocator for `n_frames` frames (1 .. 1 << 20), all free,
@@ -136,7 +136,8 @@ typedef struct vmsim_rmap_entry {
 
 /* Record that `pid` maps `pfn` at `vpn`.  VMSIM_ERR_INVALID (frame free
  * or out of range), VMSIM_ERR_NOMEM (host memory). */
-VMSIM_API vmsim_status_t vmsim_pmm_rmap_add(vmsim_pmm_t *p, uint32_t pfn, int32_t pid, uint32_t vpn);
+VMSIM_API vmsim_status_t vmsim_pmm_rmap_add(vmsim_pmm_t *p, uint32_t pfn, int32_t pid,
+                                            uint32_t vpn);
 
 /* Forget that mapping.  VMSIM_ERR_NOT_FOUND when it is not recorded. */
 VMSIM_API vmsim_status_t vmsim_pmm_rmap_remove(vmsim_pmm_t *p, uint32_t pfn, int32_t pid,

@@ -45,29 +45,30 @@ typedef struct vmsim_kernel vmsim_kernel_t;
 typedef int32_t vmsim_pid_t;
 
 /* Fixed points of the kernel's virtual-address layout (design.md). */
-#define VMSIM_USER_END 0xC0000000u       /* first address above user space */
-#define VMSIM_KERNEL_BASE 0xC0000000u    /* kernel image */
-#define VMSIM_VMALLOC_BASE 0xD0000000u   /* vmalloc areas (a later issue) */
-#define VMSIM_VMALLOC_END 0xEFFFF000u
-#define VMSIM_TEMP_SLOT1 0xFF7FE000u
-#define VMSIM_TEMP_SLOT2 0xFF7FF000u
+#define VMSIM_USER_END        0xC0000000u /* first address above user space */
+#define VMSIM_KERNEL_BASE     0xC0000000u /* kernel image */
+#define VMSIM_VMALLOC_BASE    0xD0000000u /* vmalloc areas (a later issue) */
+#define VMSIM_VMALLOC_END     0xEFFFF000u
+#define VMSIM_TEMP_SLOT1      0xFF7FE000u
+#define VMSIM_TEMP_SLOT2      0xFF7FF000u
 #define VMSIM_FOREIGN_PT_BASE 0xFF800000u /* another space's page tables */
-#define VMSIM_FOREIGN_PD 0xFFBFF000u      /* ... and its page directory */
-#define VMSIM_SELF_PT_BASE 0xFFC00000u    /* this space's page tables */
-#define VMSIM_SELF_PD 0xFFFFF000u         /* ... and its page directory */
+#define VMSIM_FOREIGN_PD      0xFFBFF000u /* ... and its page directory */
+#define VMSIM_SELF_PT_BASE    0xFFC00000u /* this space's page tables */
+#define VMSIM_SELF_PD         0xFFFFF000u /* ... and its page directory */
 #define VMSIM_LARGE_PAGE_SIZE (4u << 20)
 
 /* Deliberate kernel bugs, for labs and for testing the checker: a
  * student turns one on and watches vmsim_check() catch it. */
-#define VMSIM_BUG_SKIP_INVLPG (1u << 0)  /* never issue INVLPG (nor the CR3 reload that replaces a batch) */
-#define VMSIM_BUG_FORK_NO_REF (1u << 1)  /* fork shares frames without taking a reference */
-#define VMSIM_BUG_COW_NO_RO (1u << 2)    /* fork leaves the parent's private pages writable */
+#define VMSIM_BUG_SKIP_INVLPG                                                                      \
+    (1u << 0) /* never issue INVLPG (nor the CR3 reload that replaces a batch) */
+#define VMSIM_BUG_FORK_NO_REF (1u << 1) /* fork shares frames without taking a reference */
+#define VMSIM_BUG_COW_NO_RO   (1u << 2) /* fork leaves the parent's private pages writable */
 
 /* How the kernel is set up.  Fill with vmsim_kernel_config_default(). */
 typedef struct vmsim_kernel_config {
-    bool zero_page;           /* read faults on private pages map one shared zero frame; default true */
-    bool global_kernel;       /* kernel-half PTEs get G and CR4.PGE is set; default true */
-    bool large_pages;         /* set CR4.PSE so VMSIM_MAP_LARGE works; default true */
+    bool zero_page;     /* read faults on private pages map one shared zero frame; default true */
+    bool global_kernel; /* kernel-half PTEs get G and CR4.PGE is set; default true */
+    bool large_pages;   /* set CR4.PSE so VMSIM_MAP_LARGE works; default true */
     uint32_t flush_threshold; /* an operation that must invalidate more pages than this reloads CR3
                                  once instead; default 32; 0 = always INVLPG page by page */
     uint32_t heap_base;       /* where brk starts; default 0x10000000 */
@@ -85,7 +86,7 @@ VMSIM_API void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg);
  * load CR3, set CR4.PSE/PGE as configured and CR0.PG|PE|WP; register the
  * fault handler.  The machine must outlive the kernel.  cfg NULL means
  * the defaults.  Returns VMSIM_OK and *out, or VMSIM_ERR_NULL,
- * VMSIM_ERR_BUSY (paging already on, or a fault handler installed),
+ * VMSIM_ERR_BUSY (paging already on: another kernel owns the machine),
  * VMSIM_ERR_INVALID (bad config), VMSIM_ERR_NO_FRAMES (RAM too small:
  * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM.  On failure
  * the machine is left with paging off and no handler. */
@@ -128,18 +129,18 @@ VMSIM_API vmsim_status_t vmsim_proc_exit(vmsim_kernel_t *k, vmsim_pid_t pid);
  * made current.  VMSIM_ERR_NO_FRAMES / VMSIM_ERR_NOMEM: nothing is
  * created, no frame leaks (the parent's pages may stay read-only; a
  * write makes them writable again through the COW reuse path).
+ * VMSIM_ERR_NO_SPACE: a frame's reference count would overflow.
  * VMSIM_ERR_NOT_FOUND. */
-VMSIM_API vmsim_status_t vmsim_proc_fork(vmsim_kernel_t *k, vmsim_pid_t parent,
-                                         vmsim_pid_t *child);
+VMSIM_API vmsim_status_t vmsim_proc_fork(vmsim_kernel_t *k, vmsim_pid_t parent, vmsim_pid_t *child);
 
 /* What a process holds. */
 typedef struct vmsim_proc_info {
     vmsim_pid_t pid;
-    uint32_t pd_pfn;          /* its page directory */
-    uint32_t resident_pages;  /* 4 KiB pages mapped (a 4 MiB page counts 1024) */
-    uint32_t page_tables;     /* user page tables */
+    uint32_t pd_pfn;         /* its page directory */
+    uint32_t resident_pages; /* 4 KiB pages mapped (a 4 MiB page counts 1024) */
+    uint32_t page_tables;    /* user page tables */
     uint32_t n_regions;
-    uint32_t brk_start, brk;  /* heap */
+    uint32_t brk_start, brk; /* heap */
 } vmsim_proc_info_t;
 
 VMSIM_API vmsim_status_t vmsim_proc_get_info(const vmsim_kernel_t *k, vmsim_pid_t pid,
@@ -150,17 +151,17 @@ VMSIM_API uint32_t vmsim_proc_list(const vmsim_kernel_t *k, vmsim_pid_t *out, ui
 
 /* --- Regions ---------------------------------------------------------------- */
 
-#define VMSIM_PROT_NONE 0u
-#define VMSIM_PROT_READ (1u << 0)
+#define VMSIM_PROT_NONE  0u
+#define VMSIM_PROT_READ  (1u << 0)
 #define VMSIM_PROT_WRITE (1u << 1)
-#define VMSIM_PROT_EXEC (1u << 2) /* recorded; enforced once PAE/NX is used */
+#define VMSIM_PROT_EXEC  (1u << 2) /* recorded; enforced once PAE/NX is used */
 
-#define VMSIM_MAP_PRIVATE (1u << 0)  /* copy-on-write across fork (default) */
-#define VMSIM_MAP_SHARED (1u << 1)   /* one set of frames for every process that inherits it */
-#define VMSIM_MAP_FIXED (1u << 2)    /* exactly at addr, replacing what is there */
+#define VMSIM_MAP_PRIVATE  (1u << 0) /* copy-on-write across fork (default) */
+#define VMSIM_MAP_SHARED   (1u << 1) /* one set of frames for every process that inherits it */
+#define VMSIM_MAP_FIXED    (1u << 2) /* exactly at addr, replacing what is there */
 #define VMSIM_MAP_POPULATE (1u << 3) /* back every page now instead of on first touch */
-#define VMSIM_MAP_RESERVE (1u << 4)  /* hold the range only: every access faults until committed */
-#define VMSIM_MAP_LARGE (1u << 5)    /* 4 MiB pages (CR4.PSE); addr and len 4 MiB aligned, private */
+#define VMSIM_MAP_RESERVE  (1u << 4) /* hold the range only: every access faults until committed */
+#define VMSIM_MAP_LARGE    (1u << 5) /* 4 MiB pages (CR4.PSE); addr and len 4 MiB aligned, private */
 
 /* Map `len` bytes (rounded up to pages) of anonymous memory into `pid`.
  * Without VMSIM_MAP_FIXED `addr` is a hint: the lowest free range at or
@@ -212,10 +213,10 @@ VMSIM_API vmsim_status_t vmsim_sbrk(vmsim_kernel_t *k, vmsim_pid_t pid, int32_t 
 
 /* One region, as vmsim_region_list() reports it. */
 typedef struct vmsim_region_info {
-    uint32_t start, end;  /* [start, end), page aligned */
-    unsigned prot;        /* VMSIM_PROT_* */
-    unsigned flags;       /* VMSIM_MAP_SHARED / PRIVATE / RESERVE / LARGE */
-    bool heap;            /* the brk region */
+    uint32_t start, end; /* [start, end), page aligned */
+    unsigned prot;       /* VMSIM_PROT_* */
+    unsigned flags;      /* VMSIM_MAP_SHARED / PRIVATE / RESERVE / LARGE */
+    bool heap;           /* the brk region */
 } vmsim_region_info_t;
 
 /* Copy up to `max` regions of `pid`, lowest first; *n_total gets how
@@ -229,8 +230,8 @@ VMSIM_API vmsim_status_t vmsim_region_list(const vmsim_kernel_t *k, vmsim_pid_t 
 typedef struct vmsim_pte_info {
     bool present;
     bool writable, user, large, accessed, dirty;
-    uint32_t pfn;        /* the frame (for a large page: the frame of vaddr) */
-    uint32_t entry;      /* the raw PTE, or PDE for a large page */
+    uint32_t pfn;   /* the frame (for a large page: the frame of vaddr) */
+    uint32_t entry; /* the raw PTE, or PDE for a large page */
 } vmsim_pte_info_t;
 
 VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr,
@@ -278,26 +279,26 @@ VMSIM_API vmsim_status_t vmsim_proc_write_string(vmsim_kernel_t *k, vmsim_pid_t 
 /* How the kernel judged a fault. */
 typedef enum vmsim_kfault_kind {
     VMSIM_KFAULT_NONE = 0,
-    VMSIM_KFAULT_DEMAND_ZERO,  /* fresh zeroed frame on first touch */
-    VMSIM_KFAULT_ZERO_MAP,     /* read of a never-written page: the zero frame, read-only */
-    VMSIM_KFAULT_ZERO_BREAK,   /* first write to a zero-frame mapping: a fresh frame */
-    VMSIM_KFAULT_COW_COPY,     /* write to a shared COW page: copied */
-    VMSIM_KFAULT_COW_REUSE,    /* write to a COW page held only here: made writable */
-    VMSIM_KFAULT_SHARED,       /* first touch of a shared-region page */
-    VMSIM_KFAULT_SPURIOUS,     /* the tables already allowed the access */
-    VMSIM_KFAULT_SEGV,         /* outside any region, reserved, or against its protection */
-    VMSIM_KFAULT_KERNEL,       /* supervisor fault the kernel cannot resolve */
-    VMSIM_KFAULT_OOM           /* a resolvable fault, but no frame (or host memory) was left */
+    VMSIM_KFAULT_DEMAND_ZERO, /* fresh zeroed frame on first touch */
+    VMSIM_KFAULT_ZERO_MAP,    /* read of a never-written page: the zero frame, read-only */
+    VMSIM_KFAULT_ZERO_BREAK,  /* first write to a zero-frame mapping: a fresh frame */
+    VMSIM_KFAULT_COW_COPY,    /* write to a shared COW page: copied */
+    VMSIM_KFAULT_COW_REUSE,   /* write to a COW page held only here: made writable */
+    VMSIM_KFAULT_SHARED,      /* first touch of a shared-region page */
+    VMSIM_KFAULT_SPURIOUS,    /* the tables already allowed the access */
+    VMSIM_KFAULT_SEGV,        /* outside any region, reserved, or against its protection */
+    VMSIM_KFAULT_KERNEL,      /* supervisor fault the kernel cannot resolve */
+    VMSIM_KFAULT_OOM          /* a resolvable fault, but no frame (or host memory) was left */
 } vmsim_kfault_kind_t;
 
 typedef struct vmsim_kfault {
     vmsim_kfault_kind_t kind;
-    vmsim_pid_t pid;         /* current process at the fault (0: none) */
+    vmsim_pid_t pid; /* current process at the fault (0: none) */
     uint32_t cr2;
-    uint32_t error_code;     /* VMSIM_PF_* */
+    uint32_t error_code; /* VMSIM_PF_* */
     vmsim_access_t access;
     vmsim_mode_t mode;
-    vmsim_status_t status;   /* what the kernel would answer: OK, SEGV, KERNEL, NO_FRAMES */
+    vmsim_status_t status; /* what the kernel would answer: OK, SEGV, KERNEL, NO_FRAMES */
 } vmsim_kfault_t;
 
 /* The last fault the kernel's handler saw, and how it was judged. */
@@ -308,7 +309,7 @@ VMSIM_API const char *vmsim_kfault_kind_name(vmsim_kfault_kind_t kind);
 
 /* --- Statistics ------------------------------------------------------------ */
 typedef struct vmsim_kernel_stats {
-    uint64_t faults;            /* faults the handler was called for */
+    uint64_t faults; /* faults the handler was called for */
     uint64_t faults_demand_zero;
     uint64_t faults_zero_map;
     uint64_t faults_zero_break;
@@ -316,21 +317,21 @@ typedef struct vmsim_kernel_stats {
     uint64_t faults_cow_reuse;
     uint64_t faults_shared;
     uint64_t faults_spurious;
-    uint64_t faults_large;      /* of the resolved ones, on 4 MiB regions */
+    uint64_t faults_large; /* of the resolved ones, on 4 MiB regions */
     uint64_t faults_segv;
     uint64_t faults_kernel;
     uint64_t faults_oom;
-    uint64_t invlpgs;           /* INVLPG instructions the kernel issued */
-    uint64_t cr3_loads;         /* MOV CR3 the kernel issued (switches and batch flushes) */
-    uint64_t cr3_flushes;       /* ... of which to flush a batch instead of many INVLPGs */
+    uint64_t invlpgs;     /* INVLPG instructions the kernel issued */
+    uint64_t cr3_loads;   /* MOV CR3 the kernel issued (switches and batch flushes) */
+    uint64_t cr3_flushes; /* ... of which to flush a batch instead of many INVLPGs */
     uint64_t forks, exits, processes_created;
-    uint32_t processes;         /* live processes */
-    uint32_t frames_total;      /* frames of RAM */
+    uint32_t processes;    /* live processes */
+    uint32_t frames_total; /* frames of RAM */
     uint32_t frames_free;
-    uint32_t frames_in_use;     /* every allocated frame */
-    uint32_t page_tables;       /* frames holding page directories and page tables */
-    uint32_t user_frames;       /* frames mapped by some process (the zero frame excluded) */
-    uint32_t kernel_end;        /* first address above the kernel image */
+    uint32_t frames_in_use; /* every allocated frame */
+    uint32_t page_tables;   /* frames holding page directories and page tables */
+    uint32_t user_frames;   /* frames mapped by some process (the zero frame excluded) */
+    uint32_t kernel_end;    /* first address above the kernel image */
 } vmsim_kernel_stats_t;
 
 VMSIM_API vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stats_t *out);
@@ -338,37 +339,37 @@ VMSIM_API vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_k
 /* --- The checker ------------------------------------------------------------ */
 
 typedef enum vmsim_check_kind {
-    VMSIM_CHECK_REFCOUNT = 1,  /* refcount != mappings + kernel holds */
-    VMSIM_CHECK_FREE_MAPPED,   /* a free frame is mapped */
-    VMSIM_CHECK_LEAK,          /* an allocated frame nobody maps or holds */
-    VMSIM_CHECK_KERNEL_HALF,   /* a kernel-half PDE differs from the kernel's */
-    VMSIM_CHECK_RECURSIVE,     /* slot 1023 does not point at the directory itself */
-    VMSIM_CHECK_WINDOW,        /* slot 1022 or a temp slot maps something it should not */
-    VMSIM_CHECK_STALE_TLB,     /* a TLB entry disagrees with a fresh walk */
-    VMSIM_CHECK_COW_WRITABLE,  /* a writable PTE to a frame others also map (private) */
-    VMSIM_CHECK_OUTSIDE_REGION,/* a PTE outside any committed region */
-    VMSIM_CHECK_PROTECTION,    /* a PTE grants more than its region */
-    VMSIM_CHECK_PAGE_TABLE,    /* a PDE points at a frame not flagged as a page table */
-    VMSIM_CHECK_RMAP,          /* the reverse map disagrees with the page tables */
-    VMSIM_CHECK_PMM,           /* the allocator is inconsistent with itself */
-    VMSIM_CHECK_ACCOUNTING     /* a per-process counter disagrees with its tables */
+    VMSIM_CHECK_REFCOUNT = 1,   /* refcount != mappings + kernel holds */
+    VMSIM_CHECK_FREE_MAPPED,    /* a free frame is mapped */
+    VMSIM_CHECK_LEAK,           /* an allocated frame nobody maps or holds */
+    VMSIM_CHECK_KERNEL_HALF,    /* a kernel-half PDE differs from the kernel's */
+    VMSIM_CHECK_RECURSIVE,      /* slot 1023 does not point at the directory itself */
+    VMSIM_CHECK_WINDOW,         /* slot 1022 or a temp slot maps something it should not */
+    VMSIM_CHECK_STALE_TLB,      /* a TLB entry disagrees with a fresh walk */
+    VMSIM_CHECK_COW_WRITABLE,   /* a writable PTE to a frame others also map (private) */
+    VMSIM_CHECK_OUTSIDE_REGION, /* a PTE outside any committed region */
+    VMSIM_CHECK_PROTECTION,     /* a PTE grants more than its region */
+    VMSIM_CHECK_PAGE_TABLE,     /* a PDE points at a frame not flagged as a page table */
+    VMSIM_CHECK_RMAP,           /* the reverse map disagrees with the page tables */
+    VMSIM_CHECK_PMM,            /* the allocator is inconsistent with itself */
+    VMSIM_CHECK_ACCOUNTING      /* a per-process counter disagrees with its tables */
 } vmsim_check_kind_t;
 
 typedef struct vmsim_check_problem {
     vmsim_check_kind_t kind;
-    vmsim_pid_t pid;      /* the address space concerned, -1 when none */
-    uint32_t vaddr;       /* the virtual address concerned, when one */
-    uint32_t pfn;         /* the frame concerned, when one */
-    uint64_t expected;    /* what the checker computed (refcount, PDE, paddr...) */
-    uint64_t actual;      /* what it found */
-    int tlb;              /* STALE_TLB: vmsim_tlb_id_t; else -1 */
+    vmsim_pid_t pid;   /* the address space concerned, -1 when none */
+    uint32_t vaddr;    /* the virtual address concerned, when one */
+    uint32_t pfn;      /* the frame concerned, when one */
+    uint64_t expected; /* what the checker computed (refcount, PDE, paddr...) */
+    uint64_t actual;   /* what it found */
+    int tlb;           /* STALE_TLB: vmsim_tlb_id_t; else -1 */
 } vmsim_check_problem_t;
 
 #define VMSIM_CHECK_MAX_PROBLEMS 32
 
 typedef struct vmsim_check_report {
-    uint32_t n_problems;  /* problems found (more than are stored) */
-    uint32_t n_stored;    /* min(n_problems, VMSIM_CHECK_MAX_PROBLEMS) */
+    uint32_t n_problems; /* problems found (more than are stored) */
+    uint32_t n_stored;   /* min(n_problems, VMSIM_CHECK_MAX_PROBLEMS) */
     vmsim_check_problem_t problems[VMSIM_CHECK_MAX_PROBLEMS];
     uint32_t n_spaces, n_ptes, n_frames, n_tlb_entries; /* what was examined */
 } vmsim_check_report_t;

@@ -31,8 +31,14 @@
 
 #define PMM_MAX_FRAMES (1u << 20)
 
-static void bit_set(uint64_t *bm, uint32_t i) { bm[i >> 6] |= 1ull << (i & 63); }
-static void bit_clear(uint64_t *bm, uint32_t i) { bm[i >> 6] &= ~(1ull << (i & 63)); }
+static void bit_set(uint64_t *bm, uint32_t i)
+{
+    bm[i >> 6] |= 1ull << (i & 63);
+}
+static void bit_clear(uint64_t *bm, uint32_t i)
+{
+    bm[i >> 6] &= ~(1ull << (i & 63));
+}
 
 vmsim_status_t vmsim_pmm_create(uint32_t n_frames, vmsim_pmm_t **out)
 {

@@ -39,18 +39,21 @@ struct vmsim_pmm {
     uint32_t n_frames;
     uint32_t n_words;
     uint64_t *bitmap;
-    uint32_t hint;              /* word where the next single-frame search starts */
+    uint32_t hint; /* word where the next single-frame search starts */
     struct pmm_frame *frames;
     struct pmm_rmap_node *rmap_pool;
-    uint32_t rmap_cap;          /* nodes in the pool, node 0 included */
-    uint32_t rmap_free;         /* first free node, 0 = none */
-    uint32_t cap;               /* max frames in use, 0 = none */
-    uint32_t inject_skip;       /* allocations to let through before failing */
-    uint32_t inject_count;      /* allocations still to fail */
+    uint32_t rmap_cap;     /* nodes in the pool, node 0 included */
+    uint32_t rmap_free;    /* first free node, 0 = none */
+    uint32_t cap;          /* max frames in use, 0 = none */
+    uint32_t inject_skip;  /* allocations to let through before failing */
+    uint32_t inject_count; /* allocations still to fail */
     vmsim_pmm_stats_t st;
 };
 
-static inline bool pmm_in_range(const vmsim_pmm_t *p, uint32_t pfn) { return pfn < p->n_frames; }
+static inline bool pmm_in_range(const vmsim_pmm_t *p, uint32_t pfn)
+{
+    return pfn < p->n_frames;
+}
 
 static inline bool pmm_is_allocated(const vmsim_pmm_t *p, uint32_t pfn)
 {

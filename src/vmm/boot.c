@@ -193,9 +193,15 @@ void vmsim_kernel_shutdown(vmsim_kernel_t *k)
     free(k);
 }
 
-vmsim_machine_t *vmsim_kernel_machine(const vmsim_kernel_t *k) { return k ? k->m : NULL; }
+vmsim_machine_t *vmsim_kernel_machine(const vmsim_kernel_t *k)
+{
+    return k ? k->m : NULL;
+}
 
-vmsim_pmm_t *vmsim_kernel_pmm(vmsim_kernel_t *k) { return k ? k->pmm : NULL; }
+vmsim_pmm_t *vmsim_kernel_pmm(vmsim_kernel_t *k)
+{
+    return k ? k->pmm : NULL;
+}
 
 static uint32_t count_user_frames(const vmsim_kernel_t *k)
 {
@@ -228,8 +234,8 @@ vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stat
 
 const char *vmsim_kfault_kind_name(vmsim_kfault_kind_t kind)
 {
-    static const char *const names[] = {"none",      "demand-zero", "zero-map", "zero-break",
-                                        "cow-copy",  "cow-reuse",   "shared",   "spurious",
-                                        "segv",      "kernel",      "oom"};
+    static const char *const names[] = {"none",     "demand-zero", "zero-map", "zero-break",
+                                        "cow-copy", "cow-reuse",   "shared",   "spurious",
+                                        "segv",     "kernel",      "oom"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }

@@ -38,8 +38,8 @@ struct checker {
     vmsim_kernel_t *k;
     vmsim_check_report_t *rep;
     uint32_t n_frames;
-    uint32_t *expected;  /* references the tables and holds account for */
-    uint32_t *mapped;    /* user mappings (what the rmap should list) */
+    uint32_t *expected; /* references the tables and holds account for */
+    uint32_t *mapped;   /* user mappings (what the rmap should list) */
     uint32_t kpd[1024];
     uint32_t table[1024];
 };
@@ -158,7 +158,8 @@ static void check_pd_fixed(struct checker *c, const struct vmm_space *s, const u
     vmsim_kernel_t *k = c->k;
     uint32_t self = (s->pd_pfn << 12) | VMSIM_PTE_P | VMSIM_PTE_RW;
     if ((pd[VMM_SELF_SLOT] & ENTRY_MASK) != self)
-        problem(c, VMSIM_CHECK_RECURSIVE, s->pid, VMSIM_SELF_PD, s->pd_pfn, self, pd[VMM_SELF_SLOT]);
+        problem(c, VMSIM_CHECK_RECURSIVE, s->pid, VMSIM_SELF_PD, s->pd_pfn, self,
+                pd[VMM_SELF_SLOT]);
     uint32_t window = 0;
     if (s == k->current && k->window)
         window = (k->window->pd_pfn << 12) | VMSIM_PTE_P | VMSIM_PTE_RW;

@@ -36,7 +36,7 @@ struct fault_ctx {
     vmsim_kernel_t *k;
     struct vmm_space *s;
     const struct vmm_region *r;
-    uint32_t vaddr;   /* page base */
+    uint32_t vaddr; /* page base */
     bool write;
 };
 
@@ -224,8 +224,9 @@ static vmsim_kfault_kind_t large_cow(struct fault_ctx *c, uint32_t pde, vmsim_st
          * PDE at the copy, drop the entry the read cached, write. */
         vmm_tlb_sync(k);
         vmm_load_bytes(k, slot << 22, buf, 4u << 20);
-        vmm_pde_write(k, c->s, slot, (copy << 12) | (pde & VMSIM_PTE_A) | VMSIM_PTE_P |
-                                         VMSIM_PTE_US | VMSIM_PTE_RW | VMSIM_PTE_PS);
+        vmm_pde_write(k, c->s, slot,
+                      (copy << 12) | (pde & VMSIM_PTE_A) | VMSIM_PTE_P | VMSIM_PTE_US |
+                          VMSIM_PTE_RW | VMSIM_PTE_PS);
         vmm_invlpg(k, slot << 22);
         vmm_store_bytes(k, slot << 22, buf, 4u << 20);
         c->s->resident += VMM_LARGE_FRAMES;
@@ -263,8 +264,8 @@ static vmsim_kfault_kind_t resolve(struct fault_ctx *c, vmsim_status_t *rc)
     return write_protected(c, pte, rc);
 }
 
-vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s,
-                                 const struct vmm_region *r, uint32_t vaddr)
+vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s, const struct vmm_region *r,
+                                 uint32_t vaddr)
 {
     struct fault_ctx c = {k, s, r, vaddr & ~0xfffu, (r->prot & VMSIM_PROT_WRITE) != 0};
     vmsim_status_t rc;

@@ -33,7 +33,7 @@
 struct fork_ctx {
     vmsim_kernel_t *k;
     struct vmm_space *parent, *child;
-    int region;  /* region of the last page looked at (a cache) */
+    int region; /* region of the last page looked at (a cache) */
 };
 
 static const struct vmm_region *region_of(struct fork_ctx *c, uint32_t vaddr)

@@ -134,7 +134,8 @@ static vmsim_status_t do_mmap(vmsim_kernel_t *k, struct vmm_space *s, uint32_t a
     r.end = r.start + len;
     r.prot = prot;
     r.flags = flags & (VMSIM_MAP_SHARED | VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE);
-    if ((flags & VMSIM_MAP_SHARED) && !(flags & VMSIM_MAP_RESERVE) && !(r.shm = vmm_shm_new(len / VMM_PAGE)))
+    if ((flags & VMSIM_MAP_SHARED) && !(flags & VMSIM_MAP_RESERVE) &&
+        !(r.shm = vmm_shm_new(len / VMM_PAGE)))
         return VMSIM_ERR_NOMEM;
     vmm_region_insert(s, &r); /* cannot fail: slots reserved */
     if ((flags & VMSIM_MAP_POPULATE) && !(flags & VMSIM_MAP_RESERVE)) {

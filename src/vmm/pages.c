@@ -158,8 +158,8 @@ static uint32_t reprotect(vmsim_kernel_t *k, struct vmm_space *s, const struct v
                           uint32_t vaddr, uint32_t old, bool large)
 {
     uint32_t pfn = vmm_entry_pfn(old);
-    uint32_t entry = (pfn << 12) | (old & (VMSIM_PTE_A | VMSIM_PTE_D)) |
-                     vmm_pte_rights(k, r, pfn, large);
+    uint32_t entry =
+        (pfn << 12) | (old & (VMSIM_PTE_A | VMSIM_PTE_D)) | vmm_pte_rights(k, r, pfn, large);
     bool lost_p = (old & VMSIM_PTE_P) && !(entry & VMSIM_PTE_P);
     bool lost_w = (old & VMSIM_PTE_RW) && !(entry & VMSIM_PTE_RW);
     if (lost_p || lost_w)

@@ -28,31 +28,31 @@
 #include "../pmm/pmm_internal.h"
 #include "vmsim/vmm.h"
 
-#define VMM_PTE_PROTNONE (1u << 9) /* software bit: frame kept, no access */
-#define VMM_PD_USER_SLOTS 768u     /* PD slots 0..767: user space */
-#define VMM_KERNEL_FIRST 768u
-#define VMM_KERNEL_LAST 1021u
-#define VMM_KERNEL_SLOTS (VMM_KERNEL_LAST - VMM_KERNEL_FIRST + 1)
-#define VMM_WINDOW_SLOT 1022u
-#define VMM_SELF_SLOT 1023u
-#define VMM_LARGE_FRAMES 1024u
-#define VMM_PENDING_MAX 64u
-#define VMM_PAGE 4096u
+#define VMM_PTE_PROTNONE  (1u << 9) /* software bit: frame kept, no access */
+#define VMM_PD_USER_SLOTS 768u      /* PD slots 0..767: user space */
+#define VMM_KERNEL_FIRST  768u
+#define VMM_KERNEL_LAST   1021u
+#define VMM_KERNEL_SLOTS  (VMM_KERNEL_LAST - VMM_KERNEL_FIRST + 1)
+#define VMM_WINDOW_SLOT   1022u
+#define VMM_SELF_SLOT     1023u
+#define VMM_LARGE_FRAMES  1024u
+#define VMM_PENDING_MAX   64u
+#define VMM_PAGE          4096u
 
 /* A shared anonymous object: the frames behind a MAP_SHARED region,
  * one hold each, whichever process touched them first. */
 struct vmm_shm {
-    uint32_t n_refs;   /* regions that use it */
+    uint32_t n_refs; /* regions that use it */
     uint32_t n_pages;
-    uint32_t *pfns;    /* 0 = not backed yet (frame 0 is reserved) */
+    uint32_t *pfns; /* 0 = not backed yet (frame 0 is reserved) */
 };
 
 struct vmm_region {
-    uint32_t start, end;  /* [start, end), page aligned */
-    unsigned prot;        /* VMSIM_PROT_* */
-    unsigned flags;       /* VMSIM_MAP_SHARED | VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE */
+    uint32_t start, end; /* [start, end), page aligned */
+    unsigned prot;       /* VMSIM_PROT_* */
+    unsigned flags;      /* VMSIM_MAP_SHARED | VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE */
     bool heap;
-    struct vmm_shm *shm;  /* SHARED: the object, and the page of it at `start` */
+    struct vmm_shm *shm; /* SHARED: the object, and the page of it at `start` */
     uint32_t shm_pgoff;
 };
 
@@ -62,8 +62,8 @@ struct vmm_space {
     struct vmm_region *regions;
     uint32_t n_regions, cap_regions;
     uint32_t brk_start, brk;
-    uint32_t resident;       /* 4 KiB pages mapped */
-    uint32_t n_page_tables;  /* user page tables */
+    uint32_t resident;      /* 4 KiB pages mapped */
+    uint32_t n_page_tables; /* user page tables */
 };
 
 struct vmsim_kernel {
@@ -72,7 +72,7 @@ struct vmsim_kernel {
     vmsim_pmm_t *pmm;
     struct vmm_space kspace;
     struct vmm_space **procs;
-    uint32_t n_pids;          /* size of procs[] */
+    uint32_t n_pids; /* size of procs[] */
     vmsim_pid_t next_pid;
     uint32_t n_procs;
     struct vmm_space *current;
@@ -84,20 +84,32 @@ struct vmsim_kernel {
     uint32_t pending[VMM_PENDING_MAX];
     uint32_t n_pending;
     bool pending_overflow;
-    int depth;                /* nesting of vmm_enter() */
+    int depth; /* nesting of vmm_enter() */
     vmsim_bank_t saved_bank;
-    vmsim_status_t kerr;      /* first failed kernel access of this operation */
-    uint8_t *scratch;         /* 4 KiB host buffers: copies, page-table images */
+    vmsim_status_t kerr; /* first failed kernel access of this operation */
+    uint8_t *scratch;    /* 4 KiB host buffers: copies, page-table images */
     uint8_t *scratch2;
     uint64_t handler_calls;
     vmsim_kfault_t last_fault;
     vmsim_kernel_stats_t st;
 };
 
-static inline bool vmm_holds_frame(uint32_t entry) { return entry & (VMSIM_PTE_P | VMM_PTE_PROTNONE); }
-static inline uint32_t vmm_entry_pfn(uint32_t entry) { return entry >> 12; }
-static inline bool vmm_is_large(uint32_t pde) { return vmm_holds_frame(pde) && (pde & VMSIM_PTE_PS); }
-static inline uint32_t vmm_round_up(uint32_t x, uint32_t a) { return (x + a - 1) & ~(a - 1); }
+static inline bool vmm_holds_frame(uint32_t entry)
+{
+    return entry & (VMSIM_PTE_P | VMM_PTE_PROTNONE);
+}
+static inline uint32_t vmm_entry_pfn(uint32_t entry)
+{
+    return entry >> 12;
+}
+static inline bool vmm_is_large(uint32_t pde)
+{
+    return vmm_holds_frame(pde) && (pde & VMSIM_PTE_PS);
+}
+static inline uint32_t vmm_round_up(uint32_t x, uint32_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
 
 /* --- operations (hw.c) -------------------------------------------------
  * Every API call runs between vmm_enter() and vmm_leave(): statistics go
@@ -181,7 +193,7 @@ uint32_t vmm_pte_rights(vmsim_kernel_t *k, const struct vmm_region *r, uint32_t 
 /* --- faults (fault.c) --- */
 vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *f, void *user);
 /* Back the page at vaddr of region r as an access would (populate). */
-vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s,
-                                 const struct vmm_region *r, uint32_t vaddr);
+vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s, const struct vmm_region *r,
+                                 uint32_t vaddr);
 
 #endif
