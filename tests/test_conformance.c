@@ -207,9 +207,12 @@ static bool check_vector(const char *dir, const char *file, unsigned *n_stale)
     char path[4096];
     struct text scn, want;
     struct scenario_options opt;
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
+        printf("FAIL %s: path too long\n", file);
+        return false;
+    }
     bool ok = read_file(path, &scn);
-    snprintf(path + strlen(path) - 4, 5, ".out");
+    memcpy(path + strlen(path) - 4, ".out", 4); /* NAME.scn -> NAME.out */
     if (!ok || !read_file(path, &want)) {
         printf("FAIL %s: cannot read it or its .out\n", file);
         free(scn.data);
