@@ -103,7 +103,7 @@ struct world {
 
 struct rig {
     vmsim_machine_t *m[N_MACHINES];
-    char name[N_MACHINES][80];
+    char name[N_MACHINES][160];
     struct world w;
     uint64_t rng, seed;
     unsigned step;
