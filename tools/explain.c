@@ -72,7 +72,7 @@ static void flags(FILE *f, const struct view *v, const vmsim_walk_step_t *s)
                  {VMSIM_PTE_D, "D"},     {VMSIM_PTE_G, "G"}};
     if (s->level == VMSIM_LEVEL_PDPTE)
         return pdpte_flags(f, s);
-    if (v->pae && !(s->value & VMSIM_PTE_P)) {
+    if (!(s->value & VMSIM_PTE_P)) { /* the other bits mean nothing */
         fprintf(f, " not present");
         return;
     }
@@ -208,9 +208,14 @@ static void step(FILE *f, const struct view *v, const vmsim_translation_t *t,
     if (decided_here && t->fault.reason == VMSIM_WHY_RESERVED)
         reserved_line(f, v, s);
     if (s->new_value != s->value)
-        fprintf(f, "        %s%s set: 0x%" PRIx64 " -> 0x%" PRIx64 "\n",
-                ((s->new_value ^ s->value) & VMSIM_PTE_A) ? "accessed " : "",
-                ((s->new_value ^ s->value) & VMSIM_PTE_D) ? "dirty " : "", s->value, s->new_value);
+    {
+        uint64_t set = s->new_value ^ s->value;
+        const char *what = (set & VMSIM_PTE_A) && (set & VMSIM_PTE_D) ? "accessed and dirty"
+                           : (set & VMSIM_PTE_A)                       ? "accessed"
+                                                                       : "dirty";
+        fprintf(f, "        %s set: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", what, s->value,
+                s->new_value);
+    }
 }
 
 static bool rights_fault(const vmsim_translation_t *t)

@@ -184,6 +184,7 @@ vmsim_status_t vmsim_set_maxphyaddr(vmsim_machine_t *m, unsigned bits)
     if (bits < 32 || bits > 52)
         return VMSIM_ERR_INVALID;
     m->maxphyaddr = bits;
+    m->cfg.maxphyaddr = bits;
     mmu_flush(m, false);
     mmu_update_mode(m);
     return VMSIM_OK;
