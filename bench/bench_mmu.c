@@ -49,10 +49,12 @@
 #define BASE_VA 0x40000000u  /* linear base of the benchmark's pages */
 #define MAX_PAGES 4096u
 #define TABLES_PA 0x1000u    /* PD (32-bit) or PDPT + PD (PAE), then page tables */
-#define FRAMES_PA 0x100000u  /* the data frames, contiguous */
+#define FRAMES_PA 0x400000u  /* the data frames, contiguous, 4 MiB aligned */
 #define RAM_BYTES (FRAMES_PA + MAX_PAGES * VMSIM_PAGE_SIZE)
 
 enum op { OP_READ, OP_WRITE };
+enum paging { PG_32BIT, PG_PAE, PG_4M }; /* 4 KiB pages, or 32-bit paging with 4 MiB pages */
+static const char *const paging_names[] = {"32-bit", "pae", "4m"};
 enum pattern { PAT_SEQ, PAT_SCAT, PAT_PAGE };
 static const char *const pattern_names[] = {"seq", "scat", "page"};
 
@@ -66,12 +68,17 @@ static int bus64(vmsim_machine_t *m, uint64_t pa, uint64_t v) { return vmsim_bus
 
 /* Map n_pages pages at BASE_VA to consecutive frames at FRAMES_PA and
  * turn paging on.  Entries are user, writable, accessed and dirty. */
-static int map_pages(vmsim_machine_t *m, bool pae, unsigned n_pages)
+static int map_pages(vmsim_machine_t *m, enum paging paging, unsigned n_pages)
 {
     const uint32_t leaf = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A | VMSIM_PTE_D;
     const uint32_t dir = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A;
     int rc = 0;
-    if (!pae) { /* PD at TABLES_PA, page tables after it */
+    if (paging == PG_4M) { /* PD at TABLES_PA, 4 MiB pages */
+        for (unsigned t = 0; t * 1024 < n_pages; t++)
+            rc |= bus32(m, TABLES_PA + 4 * ((BASE_VA >> 22) + t),
+                        (FRAMES_PA + (t << 22)) | leaf | VMSIM_PTE_PS);
+        rc |= vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PSE);
+    } else if (paging == PG_32BIT) { /* PD at TABLES_PA, page tables after it */
         uint32_t pt = TABLES_PA + VMSIM_PAGE_SIZE;
         for (unsigned i = 0; i < n_pages; i++)
             rc |= bus32(m, pt + 4ull * i, (FRAMES_PA + i * VMSIM_PAGE_SIZE) | leaf);
@@ -91,7 +98,8 @@ static int map_pages(vmsim_machine_t *m, bool pae, unsigned n_pages)
     return rc;
 }
 
-static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, bool pae, bool fast, unsigned n_pages)
+static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, enum paging paging, bool fast,
+                                     unsigned n_pages)
 {
     vmsim_config_t cfg;
     vmsim_machine_t *m = NULL;
@@ -101,7 +109,7 @@ static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, bool pae, bool fast
     cfg.fast_path = fast;
     /* Write every frame, as the native loop's array is written: an
      * untouched page would be the host's shared zero page. */
-    if (vmsim_create(&cfg, &m) || map_pages(m, pae, n_pages) ||
+    if (vmsim_create(&cfg, &m) || map_pages(m, paging, n_pages) ||
         vmsim_bus_fill(m, FRAMES_PA, 0x5a, (size_t)n_pages * VMSIM_PAGE_SIZE)) {
         fprintf(stderr, "bench_mmu: cannot set up the machine\n");
         exit(2);
@@ -232,7 +240,7 @@ struct row {
     enum pattern pat;
     unsigned pages;
     vmsim_tlb_config_t tlb;
-    bool pae;
+    enum paging paging;
     unsigned n_div;       /* fewer accesses for slow rows */
     /* results */
     double ns_native, ns_on, ns_off;
@@ -263,8 +271,8 @@ static bool same_state(vmsim_machine_t *a, vmsim_machine_t *b)
 static void run_row(struct row *r, uint32_t *host, uint64_t n, int reps)
 {
     uint32_t mask = r->pages * 1024u - 1;
-    vmsim_machine_t *on = make_machine(r->tlb, r->pae, true, r->pages);
-    vmsim_machine_t *off = make_machine(r->tlb, r->pae, false, r->pages);
+    vmsim_machine_t *on = make_machine(r->tlb, r->paging, true, r->pages);
+    vmsim_machine_t *off = make_machine(r->tlb, r->paging, false, r->pages);
     struct target t[3] = {{NULL, host, r->op, r->pat, mask},
                           {on, NULL, r->op, r->pat, mask},
                           {off, NULL, r->op, r->pat, mask}};
@@ -325,7 +333,7 @@ static void print_table(const struct row *rows, size_t n_rows)
             snprintf(hit, sizeof hit, "%.1f", 100 * r->hit_rate);
         printf("%-6s %-5s %-4s %5u %-6s %-12s %6s %6.3f %8.2f %8.2f %6.1f %8.2f %6.1f %6.2f %s\n",
                r->what, r->op == OP_READ ? "read" : "write", pattern_names[r->pat], r->pages,
-               r->pae ? "pae" : "32-bit", tlb_text(&r->tlb, tlb, sizeof tlb), hit, r->walks,
+               paging_names[r->paging], tlb_text(&r->tlb, tlb, sizeof tlb), hit, r->walks,
                r->ns_native, r->ns_on,
                r->ns_on / r->ns_native, r->ns_off, r->ns_off / r->ns_native, r->ns_off / r->ns_on,
                r->same ? "yes" : "NO");
@@ -344,7 +352,7 @@ static int write_csv(const char *path, const struct row *rows, size_t n_rows)
         const struct row *r = &rows[i];
         fprintf(f, "%s,%s,%s,%u,%s,%s,%.6f,%.6f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d\n", r->what,
                 r->op == OP_READ ? "read" : "write", pattern_names[r->pat], r->pages,
-                tlb_text(&r->tlb, tlb, sizeof tlb), r->pae ? "pae" : "32bit", r->hit_rate,
+                tlb_text(&r->tlb, tlb, sizeof tlb), paging_names[r->paging], r->hit_rate,
                 r->walks, r->ns_native, r->ns_on, r->ns_off, r->ns_on / r->ns_native,
                 r->ns_off / r->ns_native, r->ns_off / r->ns_on, r->same);
     }
@@ -366,7 +374,7 @@ static int write_json(const char *path, const char *cpu, const struct row *rows,
                    "\"walks_per_access\": %.6f, \"ns_native\": %.3f, \"ns_fast_on\": %.3f, "
                    "\"ns_fast_off\": %.3f, \"same_state\": %s}%s\n",
                 r->what, r->op == OP_READ ? "read" : "write", pattern_names[r->pat], r->pages,
-                tlb_text(&r->tlb, tlb, sizeof tlb), r->pae ? "pae" : "32bit", r->hit_rate,
+                tlb_text(&r->tlb, tlb, sizeof tlb), paging_names[r->paging], r->hit_rate,
                 r->walks, r->ns_native, r->ns_on, r->ns_off, r->same ? "true" : "false",
                 i + 1 < n_rows ? "," : "");
     }
@@ -375,15 +383,16 @@ static int write_json(const char *path, const char *cpu, const struct row *rows,
 }
 
 static struct row mkrow(const char *what, enum op op, enum pattern pat, unsigned pages,
-                        vmsim_tlb_config_t tlb, bool pae, unsigned n_div)
+                        vmsim_tlb_config_t tlb, enum paging paging, unsigned n_div)
 {
-    struct row r = {.what = what, .op = op, .pat = pat, .pages = pages, .tlb = tlb, .pae = pae,
+    struct row r = {.what = what, .op = op, .pat = pat, .pages = pages, .tlb = tlb, .paging = paging,
                     .n_div = n_div};
     return r;
 }
 
 /* The rows: hits over 1..4096 pages (a 4096-entry 4-way TLB holds them
- * all), writes, misses that walk, and the policies side by side. */
+ * all), writes, the policies side by side, one 4 MiB page, misses that
+ * walk. */
 static size_t make_rows(struct row *rows)
 {
     static const unsigned pages[] = {1, 4, 16, 64, 256, 1024, 4096};
@@ -393,19 +402,21 @@ static size_t make_rows(struct row *rows)
     size_t n = 0;
     for (int pat = PAT_SEQ; pat <= PAT_SCAT; pat++)
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
-            rows[n++] = mkrow("hit", OP_READ, pat, pages[i], big, false, 1);
+            rows[n++] = mkrow("hit", OP_READ, pat, pages[i], big, PG_32BIT, 1);
     for (int pat = PAT_SEQ; pat <= PAT_SCAT; pat++)
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i += 3)
-            rows[n++] = mkrow("hit", OP_WRITE, pat, pages[i], big, false, 1);
+            rows[n++] = mkrow("hit", OP_WRITE, pat, pages[i], big, PG_32BIT, 1);
     for (vmsim_tlb_policy_t p = 0; p < VMSIM_TLB_POLICY_COUNT; p++)
         rows[n++] = mkrow("policy", OP_READ, PAT_SCAT, 64, vmsim_tlb_config(64, 4, p),
-                                 false, 1);
-    rows[n++] = mkrow("miss", OP_READ, PAT_SCAT, 4096, dflt, false, 2);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, false, 2);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, true, 2);
-    rows[n++] = mkrow("miss", OP_WRITE, PAT_PAGE, 4096, dflt, false, 2);
-    rows[n++] = mkrow("walk", OP_READ, PAT_SCAT, 64, none, false, 2);
-    rows[n++] = mkrow("walk", OP_READ, PAT_PAGE, 4096, none, false, 2);
+                          PG_32BIT, 1);
+    rows[n++] = mkrow("large", OP_READ, PAT_SCAT, 1024, dflt, PG_4M, 1);
+    rows[n++] = mkrow("large", OP_WRITE, PAT_SCAT, 1024, dflt, PG_4M, 1);
+    rows[n++] = mkrow("miss", OP_READ, PAT_SCAT, 4096, dflt, PG_32BIT, 2);
+    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, PG_32BIT, 2);
+    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, PG_PAE, 2);
+    rows[n++] = mkrow("miss", OP_WRITE, PAT_PAGE, 4096, dflt, PG_32BIT, 2);
+    rows[n++] = mkrow("walk", OP_READ, PAT_SCAT, 64, none, PG_32BIT, 2);
+    rows[n++] = mkrow("walk", OP_READ, PAT_PAGE, 4096, none, PG_32BIT, 2);
     return n;
 }
 
@@ -471,7 +482,7 @@ static int count_mode(const char *what, uint64_t n, bool fast)
             return 2;
         memset(t.host, 0x5a, (size_t)pages * VMSIM_PAGE_SIZE);
     } else {
-        t.m = make_machine(!strcmp(what, "walk") ? none : dflt, false, fast, pages);
+        t.m = make_machine(!strcmp(what, "walk") ? none : dflt, PG_32BIT, fast, pages);
     }
     sink += run(&t, 2 * (uint64_t)pages); /* every page, twice: tables, TLB, fast cache warm */
     sink += run(&t, n);

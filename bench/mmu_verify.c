@@ -124,7 +124,8 @@ static void build_tables(struct vworld *w)
     /* Pages of the tables, the large page and the absent slot; every
      * fourth one 1024, 2048 or 4096 pages from the one before, so that
      * they share a slot of any direct-mapped fast cache of that size;
-     * a few at 1 GiB, behind an absent PDE or PDPTE. */
+     * some at the start of the large page, a few at 1 GiB, behind an
+     * absent PDE or PDPTE. */
     uint32_t span = (n_tables + 2) * per_table;
     for (unsigned i = 0; i < V_HOT; i++) {
         uint32_t page = vrand(w) % span;
@@ -132,6 +133,8 @@ static void build_tables(struct vworld *w)
             page = ((w->hot[i - 1] >> 12) + (1024u << vrand(w) % 3)) % span;
         if (i % 16 == 14) /* beyond the tables: a PDPTE (PAE) or PDE not present */
             page = 0x40000 + vrand(w) % 0x40000;
+        if (i % 8 == 5) /* the first pieces of the large page */
+            page = n_tables * per_table + vrand(w) % 16;
         w->hot[i] = page << 12;
     }
 }

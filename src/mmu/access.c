@@ -26,8 +26,8 @@
  * the same effects -- results, RAM, statistics, replacement state:
  *
  *   the fast cache (struct fast_entry, see tlb_internal.h) answers a
- *   4 KiB TLB hit that needs no walk: a tag compare, the load or store,
- *   the hit counter and `used = ++clock`, no function call;
+ *   TLB hit that needs no walk, 4 KiB at a time: a tag compare, the load
+ *   or store, the hit counter and `used = ++clock`, no function call;
  *
  *   the quick route answers what the fast cache missed when nothing
  *   unusual happens: a modelled hit that serves the access, or a miss
@@ -93,9 +93,10 @@ static unsigned way_rights(const vmsim_machine_t *m, const vmsim_translation_t *
     return r;
 }
 
-/* Point the fast cache at way `w`, a 4 KiB way that serves (access,
- * mode) at vaddr -- unless SMAP makes the answer depend on EFLAGS.AC,
- * which changes without a flush. */
+/* Point the fast cache at way `w`, which serves (access, mode) at vaddr
+ * and maps vaddr's 4 KiB page in RAM -- unless SMAP makes the answer
+ * depend on EFLAGS.AC, which changes without a flush.  For a large way
+ * the shortcut covers the one 4 KiB piece of it that vaddr lies in. */
 static inline __attribute__((always_inline)) void
 fast_set(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
          vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
@@ -106,7 +107,7 @@ fast_set(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
     unsigned kind = FAST_KIND(access, mode);
     struct fast_entry *e = &m->fast[kind][(vaddr >> 12) & FAST_MASK];
     e->tag = vaddr & ~0xfffu;
-    e->delta = (uintptr_t)(m->ram + w->pbase) - (uintptr_t)(vaddr & ~0xfffu);
+    e->delta = (uintptr_t)(m->ram + w->pbase) - (vaddr & ~((1u << tlb_way_shift(w)) - 1));
     e->way = w;
     e->tlb = tlb;
     w->fast_kinds |= (uint8_t)(1u << kind);
@@ -116,7 +117,7 @@ fast_set(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
 static void fast_fill(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
                       vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
 {
-    if (m->fast_on && (w->key & 3) == TLB_SIZE_4K)
+    if (m->fast_on)
         fast_set(m, tlb, w, access, mode, vaddr);
 }
 

@@ -157,14 +157,23 @@ static inline uint32_t oldest(const struct tlb_way *set, uint32_t n_ways, bool f
     return v;
 }
 
+/* A 4 KiB way has its one slot per kind; a large way may have a
+ * shortcut for any of its 512 or 1024 pieces of 4 KiB, in the slots of
+ * their page numbers. */
 void tlb_drop_fast(struct tlb *t, struct tlb_way *w)
 {
-    uint32_t slot = (w->key >> 2) & FAST_MASK;
+    unsigned pieces_log2 = tlb_way_shift(w) - 12;
+    uint32_t first = (w->key >> 2) << pieces_log2;
+    uint32_t n = 1u << pieces_log2;
+    if (n > FAST_SLOTS)
+        n = FAST_SLOTS;
     while (w->fast_kinds) {
         unsigned k = (unsigned)__builtin_ctz(w->fast_kinds);
-        struct fast_entry *e = &t->fast[k][slot];
-        if (e->way == w)
-            e->tag = FAST_NONE;
+        for (uint32_t i = 0; i < n; i++) {
+            struct fast_entry *e = &t->fast[k][(first + i) & FAST_MASK];
+            if (e->way == w)
+                e->tag = FAST_NONE;
+        }
         w->fast_kinds &= (uint8_t)(w->fast_kinds - 1);
     }
 }

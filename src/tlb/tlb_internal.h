@@ -40,10 +40,14 @@
  *       access that is not aligned to its size (which might cross the
  *       page); host address = linear address + delta.
  *
+ * A large way gets a shortcut for each 4 KiB piece of it that is used.
  * A shortcut exists only while its way is valid and only for accesses
  * the way permits without a walk, so it never changes a result: whenever
  * a way is evicted, invalidated or rewritten, tlb_drop_fast() clears its
- * shortcuts.
+ * shortcuts.  (The modelled lookup tries 4 KiB ways before large ones;
+ * a shortcut to a large way can never hide a 4 KiB way of the same page,
+ * because filling that 4 KiB way takes a walk of the page, which replaces
+ * or invalidates the large way first.)
  */
 #ifndef VMSIM_TLB_INTERNAL_H
 #define VMSIM_TLB_INTERNAL_H
@@ -168,7 +172,8 @@ void tlb_invalidate_page(struct tlb *t, uint32_t vaddr);
  * Counts one flush. */
 void tlb_flush(struct tlb *t, bool keep_global);
 
-/* Clear the fast-cache shortcuts that point at `w`. */
+/* Clear the fast-cache shortcuts that point at `w` (for a large way, up
+ * to 1024 slots per kind). */
 void tlb_drop_fast(struct tlb *t, struct tlb_way *w);
 
 /* Fill in a public view of way number `index`. */
