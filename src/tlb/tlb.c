@@ -157,10 +157,9 @@ static inline uint32_t oldest(const struct tlb_way *set, uint32_t n_ways, bool f
     return v;
 }
 
-/* A 4 KiB way has its one slot per kind; a large way may have a
- * shortcut for any of its 512 or 1024 pieces of 4 KiB, in the slots of
- * their page numbers. */
-void tlb_drop_fast(struct tlb *t, struct tlb_way *w)
+/* A large way may have a shortcut for any of its 512 or 1024 pieces of
+ * 4 KiB, in the slots of their page numbers. */
+static __attribute__((noinline)) void drop_fast_large(struct tlb *t, struct tlb_way *w)
 {
     unsigned pieces_log2 = tlb_way_shift(w) - 12;
     uint32_t first = (w->key >> 2) << pieces_log2;
@@ -178,10 +177,28 @@ void tlb_drop_fast(struct tlb *t, struct tlb_way *w)
     }
 }
 
-/* Invalidate valid way `w` of set number `set`. */
-static void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
+/* A 4 KiB way has one slot per kind, that of its page number. */
+static inline void drop_fast(struct tlb *t, struct tlb_way *w)
 {
-    tlb_drop_fast(t, w);
+    uint32_t slot = (w->key >> 2) & FAST_MASK;
+    if ((w->key & 3) != TLB_SIZE_4K) {
+        drop_fast_large(t, w);
+        return;
+    }
+    while (w->fast_kinds) {
+        struct fast_entry *e = &t->fast[__builtin_ctz(w->fast_kinds)][slot];
+        if (e->way == w)
+            e->tag = FAST_NONE;
+        w->fast_kinds &= (uint8_t)(w->fast_kinds - 1);
+    }
+}
+
+void tlb_drop_fast(struct tlb *t, struct tlb_way *w) { drop_fast(t, w); }
+
+/* Invalidate valid way `w` of set number `set`. */
+static inline void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
+{
+    drop_fast(t, w);
     if ((w->key & 3) != TLB_SIZE_4K)
         t->n_large--;
     t->n_valid--;
