@@ -110,14 +110,6 @@ static vmsim_stats_t stats(const vmsim_machine_t *m, vmsim_bank_t bank)
     return s;
 }
 
-/* Known bugs are kept out of the default run: set VMSIM_KNOWN_BUGS=1 to
- * run the tests that show them (they fail until the bug is fixed). */
-static void skip_known_bug(void)
-{
-    if (!getenv("VMSIM_KNOWN_BUGS"))
-        skip();
-}
-
 /* Teardown for tests that keep their machine in *state, so that it is
  * freed even when an assertion fails. */
 static int destroy_machine(void **state)
@@ -602,13 +594,10 @@ static void handler_retry_completes_a_page_crossing_write(void **state)
 /* mmu.h: an access is restarted "at most once per page it touches (twice
  * for an access that crosses a page boundary)".  Both pages of this
  * access are missing: the handler maps page 2, the restart faults on page
- * 3, the handler maps it, the second restart completes.
- * BUG (src/mmu/access.c, mmu_access): only one restart is made, so the
- * page-3 fault is returned to the caller without reaching the handler. */
+ * 3, the handler maps it, the second restart completes. */
 static void page_crossing_access_is_restarted_once_per_faulting_page(void **state)
 {
     struct kernel k = {.action = VMSIM_FAULT_RETRY, .map_it = true};
-    skip_known_bug();
     vmsim_machine_t *m = *state = paged_machine();
     map_page(m, 0x2000, 0, 0);
     vmsim_set_fault_handler(m, handler, &k);
@@ -623,14 +612,11 @@ static void page_crossing_access_is_restarted_once_per_faulting_page(void **stat
 /* spec/tlb.md: an access covering k pages makes k lookups, and a retry
  * is not a second lookup.  Page 1 faults and is mapped by the handler;
  * on the restart page 1's lookup is the retry's (not counted) but page
- * 2's lookup is made for the first time and must be counted.
- * BUG (src/mmu/access.c, translate_piece): every lookup of the restarted
- * access is left uncounted (m->retrying), so lookups = 1, misses = 1. */
+ * 2's lookup is made for the first time and must be counted. */
 static void restarted_crossing_access_counts_each_page_lookup_once(void **state)
 {
     struct kernel k = {.action = VMSIM_FAULT_RETRY, .map_it = true};
     uint32_t v;
-    skip_known_bug();
     vmsim_machine_t *m = *state = paged_machine();
     map_page(m, 0x1000, 0, 0);
     vmsim_set_fault_handler(m, handler, &k);

@@ -203,10 +203,12 @@ static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
     return true;
 }
 
-/* Translate [vaddr, vaddr + len), which lies within one page. */
+/* Translate [vaddr, vaddr + len), which lies within one page.  The TLB
+ * lookup is counted only when count_lookup: a restarted access does not
+ * look up again a page it already looked up (spec/tlb.md). */
 static vmsim_status_t translate_piece(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
                                       uint32_t vaddr, unsigned len, uint64_t *paddr,
-                                      vmsim_result_t *res)
+                                      vmsim_result_t *res, bool count_lookup)
 {
     vmsim_translation_t t;
     translation_init(m, &t, vaddr, access, mode);
@@ -223,7 +225,7 @@ static vmsim_status_t translate_piece(vmsim_machine_t *m, vmsim_access_t access,
     if (tlb) {
         t.tlb = (access == VMSIM_FETCH && m->cfg.split_tlb) ? VMSIM_ITLB : VMSIM_DTLB;
         w = tlb_find(tlb, vaddr, m->walk.large_shift);
-        if (!m->retrying)
+        if (count_lookup)
             *(w ? &tlb->st->hits : &tlb->st->misses) += 1;
         if (w) {
             tlb_touch(tlb, w);
@@ -259,18 +261,24 @@ static void move_data(vmsim_machine_t *m, enum move how, void *buf, uint8_t byte
         memset(m->ram + paddr, byte, len);
 }
 
-/* One attempt at an access of `size` <= 4096 bytes. */
+/* One attempt at an access of `size` <= 4096 bytes.  *looked_up has bit
+ * i set once page piece i has been looked up in the TLB by an earlier
+ * attempt of the same access. */
 static vmsim_status_t access_once(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
                                   uint32_t vaddr, void *buf, uint8_t byte, unsigned size,
-                                  vmsim_result_t *res)
+                                  vmsim_result_t *res, unsigned *looked_up)
 {
     unsigned len0 = VMSIM_PAGE_SIZE - (vaddr & 0xfff);
     uint64_t pa0, pa1 = 0;
     if (len0 > size)
         len0 = size;
-    vmsim_status_t rc = translate_piece(m, access, mode, vaddr, len0, &pa0, res);
-    if (rc == VMSIM_OK && len0 < size)
-        rc = translate_piece(m, access, mode, vaddr + len0, size - len0, &pa1, res);
+    vmsim_status_t rc = translate_piece(m, access, mode, vaddr, len0, &pa0, res, !(*looked_up & 1));
+    *looked_up |= 1;
+    if (rc == VMSIM_OK && len0 < size) {
+        rc = translate_piece(m, access, mode, vaddr + len0, size - len0, &pa1, res,
+                             !(*looked_up & 2));
+        *looked_up |= 2;
+    }
     if (rc)
         return rc;
     enum move how = access != VMSIM_WRITE ? MOVE_IN : buf ? MOVE_OUT : MOVE_FILL;
@@ -287,18 +295,21 @@ static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsi
                                  uint32_t vaddr, void *buf, uint8_t byte, unsigned size,
                                  vmsim_result_t *res)
 {
-    vmsim_status_t rc = access_once(m, access, mode, vaddr, buf, byte, size, res);
-    if (rc == VMSIM_ERR_PAGE_FAULT && m->handler && !m->in_handler) {
+    /* Like an x86 instruction, the access restarts after each fault the
+     * handler resolves -- at most once per page it touches. */
+    unsigned looked_up = 0;
+    unsigned restarts_left = (vaddr & 0xfff) + size > VMSIM_PAGE_SIZE ? 2 : 1;
+    vmsim_status_t rc = access_once(m, access, mode, vaddr, buf, byte, size, res, &looked_up);
+    while (rc == VMSIM_ERR_PAGE_FAULT && m->handler && !m->in_handler && restarts_left) {
         vmsim_fault_t fault = res->fault;
         m->in_handler = true;
         vmsim_fault_action_t action = m->handler(m, &fault, m->handler_user);
         m->in_handler = false;
-        if (action == VMSIM_FAULT_RETRY) {
-            m->st->faults_handled++;
-            m->retrying = true;
-            rc = access_once(m, access, mode, vaddr, buf, byte, size, res);
-            m->retrying = false;
-        }
+        if (action != VMSIM_FAULT_RETRY)
+            break;
+        m->st->faults_handled++;
+        restarts_left--;
+        rc = access_once(m, access, mode, vaddr, buf, byte, size, res, &looked_up);
     }
     res->status = rc;
     return rc;

@@ -65,7 +65,6 @@ struct vmsim_machine {
     vmsim_fault_handler_fn handler;
     void *handler_user;
     bool in_handler;
-    bool retrying;              /* lookups of a retried access are not counted */
     vmsim_fault_t last_fault;
 
     vmsim_translation_observer_fn observer;
