@@ -117,7 +117,7 @@ static void touch_all(vmsim_machine_t *m, const uint32_t *vpns, size_t n)
 
 static vmsim_tlb_entry_t entry(const vmsim_machine_t *m, vmsim_tlb_id_t id, uint32_t index)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     assert_int_equal(vmsim_tlb_entry(m, id, index, &e), VMSIM_OK);
     return e;
 }
