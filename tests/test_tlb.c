@@ -546,7 +546,7 @@ static vmsim_machine_t *global_machine(uint32_t cr4)
 
 static void global_entry_survives_cr3_load_with_pge(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = global_machine(VMSIM_CR4_PGE);
     assert_true(find_entry(m, VMSIM_DTLB, A << 12, &e));
@@ -567,7 +567,7 @@ static void global_entry_survives_cr3_load_with_pge(void **state)
 
 static void global_bit_is_ignored_without_pge(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = global_machine(0);
     assert_true(find_entry(m, VMSIM_DTLB, A << 12, &e));
@@ -580,7 +580,7 @@ static void global_bit_is_ignored_without_pge(void **state)
 
 static void clearing_pge_flushes_global_entries(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = global_machine(VMSIM_CR4_PGE);
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, 0), VMSIM_OK);
@@ -591,7 +591,7 @@ static void clearing_pge_flushes_global_entries(void **state)
 
 static void invlpg_drops_a_global_entry(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = global_machine(VMSIM_CR4_PGE);
     assert_int_equal(vmsim_invlpg(m, (A << 12) + 0xfff), VMSIM_OK);
@@ -621,7 +621,7 @@ static void invlpg_drops_only_the_page_it_names(void **state)
 
 static void invlpg_drops_a_4m_page_from_any_address_inside_it(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     uint32_t v;
     (void)state;
     vmsim_config_t cfg = config_with(64, 4, VMSIM_TLB_LRU, true);
@@ -740,7 +740,7 @@ static void set_maxphyaddr_flushes_every_tlb(void **state)
  * invalidation) and the large page filled in its own set. */
 static void walk_that_finds_a_new_page_size_replaces_the_entry(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     uint32_t v = 0;
     (void)state;
     vmsim_config_t cfg = config_with(64, 4, VMSIM_TLB_LRU, true);
@@ -887,7 +887,7 @@ static void unified_tlb_shares_one_entry_between_fetch_and_data(void **state)
     static const vmsim_tlb_stats_t zero;
     assert_memory_equal(&s.itlb, &zero, sizeof zero);
     assert_int_equal(vmsim_tlb_size(m, VMSIM_ITLB), vmsim_tlb_size(m, VMSIM_DTLB));
-    vmsim_tlb_entry_t di, ii;
+    vmsim_tlb_entry_t di = {0}, ii = {0};
     assert_true(find_entry(m, VMSIM_DTLB, A << 12, &di));
     assert_true(find_entry(m, VMSIM_ITLB, A << 12, &ii));
     /* field by field: struct copies need not carry padding bytes */
@@ -906,7 +906,7 @@ static void unified_tlb_shares_one_entry_between_fetch_and_data(void **state)
 
 static void machine_without_tlb_walks_every_access(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = policy_machine(0, 1, VMSIM_TLB_LRU, true);
     touch_all(m, (const uint32_t[]){A, A, A}, 3);
@@ -923,7 +923,7 @@ static void machine_without_tlb_walks_every_access(void **state)
 
 static void tlb_entry_refuses_bad_arguments(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = policy_machine(16, 4, VMSIM_TLB_LRU, true);
     assert_int_equal(vmsim_tlb_entry(NULL, VMSIM_DTLB, 0, &e), VMSIM_ERR_NULL);
@@ -942,7 +942,7 @@ static void tlb_entry_refuses_bad_arguments(void **state)
 
 static void entry_records_rights_and_dirty_state_of_the_walk(void **state)
 {
-    vmsim_tlb_entry_t e;
+    vmsim_tlb_entry_t e = {0};
     (void)state;
     vmsim_machine_t *m = policy_machine(64, 4, VMSIM_TLB_LRU, true);
     map_vpn(m, A, VMSIM_PTE_P | VMSIM_PTE_US);         /* read-only user page */
