@@ -496,7 +496,13 @@ static void handler_that_maps_the_page_gets_the_access_retried(void **state)
     (void)state;
     vmsim_machine_t *m = paged_machine();
     assert_int_equal(vmsim_bus_write32(m, FRAME5 + 0x10, 0xfeedf00du), VMSIM_OK);
+    void *user = NULL;
+    assert_null(vmsim_get_fault_handler(m, &user));
     assert_int_equal(vmsim_set_fault_handler(m, handler, &k), VMSIM_OK);
+    assert_ptr_equal(vmsim_get_fault_handler(m, &user), handler);
+    assert_ptr_equal(user, &k);
+    assert_null(vmsim_get_fault_handler(NULL, &user));
+    assert_null(user);
     assert_int_equal(vmsim_read32(m, USER, 0x3010, &v), VMSIM_OK);
     assert_int_equal(v, 0xfeedf00du);
     assert_int_equal(k.calls, 1);

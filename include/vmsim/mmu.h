@@ -225,6 +225,10 @@ typedef vmsim_fault_action_t (*vmsim_fault_handler_fn)(vmsim_machine_t *m,
 VMSIM_API vmsim_status_t vmsim_set_fault_handler(vmsim_machine_t *m, vmsim_fault_handler_fn handler,
                                                  void *user);
 
+/* The installed fault handler (NULL when none) and, through *user when
+ * user is not NULL, its user pointer.  NULL for m NULL. */
+VMSIM_API vmsim_fault_handler_fn vmsim_get_fault_handler(const vmsim_machine_t *m, void **user);
+
 /* --- Looking inside: walks and translations ----------------------------- */
 
 typedef enum vmsim_level {

@@ -623,6 +623,13 @@ vmsim_status_t vmsim_set_fault_handler(vmsim_machine_t *m, vmsim_fault_handler_f
     return VMSIM_OK;
 }
 
+vmsim_fault_handler_fn vmsim_get_fault_handler(const vmsim_machine_t *m, void **user)
+{
+    if (user)
+        *user = m ? m->handler_user : NULL;
+    return m ? m->handler : NULL;
+}
+
 vmsim_status_t vmsim_set_translation_observer(vmsim_machine_t *m, vmsim_translation_observer_fn fn,
                                               void *user)
 {
