@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "vmsim/vmsim.h"
+#include "rig.h"
 
 #define RAM    0x1000000u
 #define PDPT   0x10000u
@@ -37,21 +37,9 @@
 #define PT2    0x14000u
 #define FRAME  0x20000u
 #define BIG    0x600000u
-#define P      VMSIM_PTE_P
-#define PRW    (VMSIM_PTE_P | VMSIM_PTE_RW)
-#define PRWU   (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
-#define A      VMSIM_PTE_A
-#define D      VMSIM_PTE_D
-#define PS     VMSIM_PTE_PS
 #define XD     VMSIM_PTE_XD
 #define BIT(n) (1ull << (n))
-#define PG_ON  (VMSIM_CR0_PG | VMSIM_CR0_PE)
 
-#define SUP     VMSIM_SUPERVISOR
-#define USER    VMSIM_USER
-#define READ    VMSIM_READ
-#define WRITE   VMSIM_WRITE
-#define FETCH   VMSIM_FETCH
 #define PF_P    VMSIM_PF_P
 #define PF_W    VMSIM_PF_W
 #define PF_U    VMSIM_PF_U
@@ -76,36 +64,6 @@ static int setup(void **state)
 {
     *state = make_machine(40, true);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    vmsim_destroy(*state);
-    return 0;
-}
-
-static void put64(vmsim_machine_t *m, uint64_t paddr, uint64_t value)
-{
-    assert_int_equal(vmsim_bus_write64(m, paddr, value), VMSIM_OK);
-}
-
-static uint64_t get64(vmsim_machine_t *m, uint64_t paddr)
-{
-    uint64_t v = 0;
-    assert_int_equal(vmsim_bus_read64(m, paddr, &v), VMSIM_OK);
-    return v;
-}
-
-static void set_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value)
-{
-    assert_int_equal(vmsim_write_reg(m, reg, value), VMSIM_OK);
-}
-
-static uint64_t get_reg(vmsim_machine_t *m, vmsim_reg_t reg)
-{
-    uint64_t v = 0;
-    assert_int_equal(vmsim_read_reg(m, reg, &v), VMSIM_OK);
-    return v;
 }
 
 static void pdpte(vmsim_machine_t *m, unsigned i, uint64_t v)
@@ -659,7 +617,7 @@ static void smap_blocks_supervisor_data_access_to_user_page_unless_ac(void **sta
     EXPECT_OK(go(m, WRITE, SUP, 0x0, 4), FRAME);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, rig_teardown)
 
 int main(void)
 {

@@ -19,25 +19,13 @@
 
 #include <cmocka.h>
 
-#include "vmsim/vmsim.h"
+#include "rig.h"
 
 #define RAM   0x1000000u
 #define PD    0x10000u
 #define PT    0x11000u
 #define PT2   0x12000u
 #define FRAME 0x20000u
-#define PRW   (VMSIM_PTE_P | VMSIM_PTE_RW)
-#define PRWU  (VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US)
-#define A     VMSIM_PTE_A
-#define D     VMSIM_PTE_D
-#define PS    VMSIM_PTE_PS
-#define PG_ON (VMSIM_CR0_PG | VMSIM_CR0_PE)
-
-#define SUP   VMSIM_SUPERVISOR
-#define USER  VMSIM_USER
-#define READ  VMSIM_READ
-#define WRITE VMSIM_WRITE
-#define FETCH VMSIM_FETCH
 
 /* --- the rig ------------------------------------------------------------ */
 
@@ -56,36 +44,6 @@ static int setup(void **state)
 {
     *state = make_machine(RAM, 40);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    vmsim_destroy(*state);
-    return 0;
-}
-
-static void put32(vmsim_machine_t *m, uint64_t paddr, uint32_t value)
-{
-    assert_int_equal(vmsim_bus_write32(m, paddr, value), VMSIM_OK);
-}
-
-static uint32_t get32(vmsim_machine_t *m, uint64_t paddr)
-{
-    uint32_t v = 0;
-    assert_int_equal(vmsim_bus_read32(m, paddr, &v), VMSIM_OK);
-    return v;
-}
-
-static void set_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value)
-{
-    assert_int_equal(vmsim_write_reg(m, reg, value), VMSIM_OK);
-}
-
-static uint64_t get_reg(vmsim_machine_t *m, vmsim_reg_t reg)
-{
-    uint64_t v = 0;
-    assert_int_equal(vmsim_read_reg(m, reg, &v), VMSIM_OK);
-    return v;
 }
 
 /* PDE `index` of the page directory. */
@@ -657,7 +615,7 @@ static void translate_shows_a_walk_without_side_effects(void **state)
     assert_int_equal(get_reg(m, VMSIM_REG_CR2), 0); /* no CR2 either */
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, rig_teardown)
 
 int main(void)
 {
