@@ -153,36 +153,36 @@ vmsim_status_t vmsim_bus_fill(vmsim_machine_t *m, uint64_t paddr, uint8_t byte, 
     return rc;
 }
 
+/* A word access: aligned to its width, else VMSIM_ERR_INVALID. */
+static vmsim_status_t word_check(const vmsim_machine_t *m, uint64_t paddr, unsigned width)
+{
+    if (!m)
+        return VMSIM_ERR_NULL;
+    return (paddr & (width - 1)) ? VMSIM_ERR_INVALID : VMSIM_OK;
+}
+
 vmsim_status_t vmsim_bus_read32(const vmsim_machine_t *m, uint64_t paddr, uint32_t *out)
 {
-    if (!out)
-        return VMSIM_ERR_NULL;
-    if (paddr & 3)
-        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
-    return vmsim_bus_read(m, paddr, out, 4);
+    vmsim_status_t rc = out ? word_check(m, paddr, 4) : VMSIM_ERR_NULL;
+    return rc ? rc : vmsim_bus_read(m, paddr, out, 4);
 }
 
 vmsim_status_t vmsim_bus_write32(vmsim_machine_t *m, uint64_t paddr, uint32_t value)
 {
-    if (paddr & 3)
-        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
-    return vmsim_bus_write(m, paddr, &value, 4);
+    vmsim_status_t rc = word_check(m, paddr, 4);
+    return rc ? rc : vmsim_bus_write(m, paddr, &value, 4);
 }
 
 vmsim_status_t vmsim_bus_read64(const vmsim_machine_t *m, uint64_t paddr, uint64_t *out)
 {
-    if (!out)
-        return VMSIM_ERR_NULL;
-    if (paddr & 7)
-        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
-    return vmsim_bus_read(m, paddr, out, 8);
+    vmsim_status_t rc = out ? word_check(m, paddr, 8) : VMSIM_ERR_NULL;
+    return rc ? rc : vmsim_bus_read(m, paddr, out, 8);
 }
 
 vmsim_status_t vmsim_bus_write64(vmsim_machine_t *m, uint64_t paddr, uint64_t value)
 {
-    if (paddr & 7)
-        return m ? VMSIM_ERR_INVALID : VMSIM_ERR_NULL;
-    return vmsim_bus_write(m, paddr, &value, 8);
+    vmsim_status_t rc = word_check(m, paddr, 8);
+    return rc ? rc : vmsim_bus_write(m, paddr, &value, 8);
 }
 
 /* --- statistics --- */
