@@ -47,7 +47,7 @@ typedef int32_t vmsim_pid_t;
 /* Fixed points of the kernel's virtual-address layout (design.md). */
 #define VMSIM_USER_END        0xC0000000u /* first address above user space */
 #define VMSIM_KERNEL_BASE     0xC0000000u /* kernel image */
-#define VMSIM_VMALLOC_BASE    0xD0000000u /* vmalloc areas (a later issue) */
+#define VMSIM_VMALLOC_BASE    0xD0000000u /* vmalloc areas (vmsim/kmem.h) */
 #define VMSIM_VMALLOC_END     0xEFFFF000u
 #define VMSIM_TEMP_SLOT1      0xFF7FE000u
 #define VMSIM_TEMP_SLOT2      0xFF7FF000u
@@ -75,6 +75,7 @@ typedef struct vmsim_kernel_config {
     uint32_t mmap_base;       /* where mmap without a hint starts looking; default 0x40000000 */
     uint32_t max_frames;      /* cap on frames in use (0 = all of RAM); see vmsim_pmm_set_cap() */
     unsigned bugs;            /* VMSIM_BUG_* bits; default 0 */
+    bool kmem_debug; /* slab red zones and poisoning (vmsim/kmem.h); default false */
 } vmsim_kernel_config_t;
 
 /* Fill *cfg with the defaults above.  NULL is ignored. */
@@ -288,7 +289,9 @@ typedef enum vmsim_kfault_kind {
     VMSIM_KFAULT_SPURIOUS,    /* the tables already allowed the access */
     VMSIM_KFAULT_SEGV,        /* outside any region, reserved, or against its protection */
     VMSIM_KFAULT_KERNEL,      /* supervisor fault the kernel cannot resolve */
-    VMSIM_KFAULT_OOM          /* a resolvable fault, but no frame (or host memory) was left */
+    VMSIM_KFAULT_OOM,         /* a resolvable fault, but no frame (or host memory) was left */
+    VMSIM_KFAULT_VMALLOC,     /* first touch of an on-demand vmalloc page: a fresh frame */
+    VMSIM_KFAULT_GUARD        /* supervisor access to a vmalloc guard page (a kernel error) */
 } vmsim_kfault_kind_t;
 
 typedef struct vmsim_kfault {
@@ -332,6 +335,9 @@ typedef struct vmsim_kernel_stats {
     uint32_t page_tables;   /* frames holding page directories and page tables */
     uint32_t user_frames;   /* frames mapped by some process (the zero frame excluded) */
     uint32_t kernel_end;    /* first address above the kernel image */
+    uint64_t faults_vmalloc; /* on-demand vmalloc pages backed (vmsim/kmem.h) */
+    uint64_t faults_guard;   /* vmalloc guard-page hits (also counted in faults_kernel) */
+    uint32_t kmem_frames;    /* frames held by slabs and vmalloc areas */
 } vmsim_kernel_stats_t;
 
 VMSIM_API vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stats_t *out);
@@ -352,7 +358,12 @@ typedef enum vmsim_check_kind {
     VMSIM_CHECK_PAGE_TABLE,     /* a PDE points at a frame not flagged as a page table */
     VMSIM_CHECK_RMAP,           /* the reverse map disagrees with the page tables */
     VMSIM_CHECK_PMM,            /* the allocator is inconsistent with itself */
-    VMSIM_CHECK_ACCOUNTING      /* a per-process counter disagrees with its tables */
+    VMSIM_CHECK_ACCOUNTING,     /* a per-process counter disagrees with its tables */
+    VMSIM_CHECK_KMEM_MAPPING,   /* a kernel heap / vmalloc PTE disagrees with the allocators */
+    VMSIM_CHECK_KMEM_FREELIST,  /* a slab's in-band free list disagrees with its bookkeeping */
+    VMSIM_CHECK_KMEM_REDZONE,   /* debug mode: a red zone was overwritten */
+    VMSIM_CHECK_KMEM_POISON,    /* debug mode: a free object was written */
+    VMSIM_CHECK_KMEM_ACCOUNTING /* a slab or area counter disagrees with what it describes */
 } vmsim_check_kind_t;
 
 typedef struct vmsim_check_problem {
@@ -380,7 +391,11 @@ typedef struct vmsim_check_report {
  * is identical in every page directory, slots 1022/1023 and the temp
  * slots are as they should be, PTEs agree with regions, the reverse map
  * agrees with the tables, and every valid TLB entry matches a fresh walk
- * (rights no wider, same frame).  Returns VMSIM_OK when clean,
+ * (rights no wider, same frame); every kernel heap and vmalloc PTE
+ * belongs to a slab or a used area (and each of their pages is mapped),
+ * every slab's in-band free list agrees with its bookkeeping, and in
+ * kmem debug mode every red zone and poisoned free object is intact
+ * (VMSIM_CHECK_KMEM_*).  Returns VMSIM_OK when clean,
  * VMSIM_ERR_CORRUPT when something is wrong (details in *report, which
  * may be NULL), VMSIM_ERR_NULL, VMSIM_ERR_NOMEM. */
 VMSIM_API vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report);

@@ -7,6 +7,7 @@
  *   vmsim/tlb.h      TLB geometry, replacement policies, entries
  *   vmsim/pmm.h      the kernel's physical frame allocator
  *   vmsim/vmm.h      the kernel: address spaces, regions, faults, fork, checker
+ *   vmsim/kmem.h     the kernel's allocators: areas (vmalloc), slabs (kmalloc)
  */
 #ifndef VMSIM_VMSIM_H
 #define VMSIM_VMSIM_H
@@ -17,5 +18,6 @@
 #include "tlb.h"
 #include "pmm.h"
 #include "vmm.h"
+#include "kmem.h"
 
 #endif

@@ -24,10 +24,11 @@
  * then CR3 <- PD, CR4 |= PSE | PGE (as configured), CR0 |= PE | PG | WP
  * (WP so that the kernel's own writes honour read-only pages: the
  * copy-on-write of copy_to_user depends on it), and the fault handler is
- * registered.  The kernel image ends at kernel_end; the slab allocator of
- * a later issue starts there.
+ * registered.  The kernel image ends at kernel_end; the kmalloc heap
+ * starts there.  Last, kmem_init() sets up the slab and area allocators
+ * (host descriptors only: no frame is taken at boot; see kmalloc.c).
  */
-#include "vmm_internal.h"
+#include "kmem_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,8 @@ static vmsim_status_t boot_body(vmsim_kernel_t *k)
     k->kspace.pd_pfn = pd;
     k->current = &k->kspace;
     vmsim_pmm_set_cap(k->pmm, k->cfg.max_frames);
-    return vmsim_set_fault_handler(k->m, vmm_fault_handler, k);
+    rc = kmem_init(k);
+    return rc ? rc : vmsim_set_fault_handler(k->m, vmm_fault_handler, k);
 }
 
 vmsim_status_t vmsim_kernel_boot(vmsim_machine_t *m, const vmsim_kernel_config_t *cfg,
@@ -187,6 +189,7 @@ void vmsim_kernel_shutdown(vmsim_kernel_t *k)
         }
     }
     free(k->procs);
+    kmem_shutdown(k);
     vmsim_pmm_destroy(k->pmm);
     free(k->scratch);
     free(k->scratch2);
@@ -229,6 +232,7 @@ vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stat
     out->page_tables = ps.n_page_tables;
     out->user_frames = count_user_frames(k);
     out->kernel_end = k->kernel_end;
+    out->kmem_frames = kmem_frames(k);
     return VMSIM_OK;
 }
 
@@ -236,6 +240,7 @@ const char *vmsim_kfault_kind_name(vmsim_kfault_kind_t kind)
 {
     static const char *const names[] = {"none",     "demand-zero", "zero-map", "zero-break",
                                         "cow-copy", "cow-reuse",   "shared",   "spurious",
-                                        "segv",     "kernel",      "oom"};
+                                        "segv",     "kernel",      "oom",      "vmalloc",
+                                        "guard"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }

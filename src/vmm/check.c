@@ -15,7 +15,10 @@
  *         writable only if the frame has no other user (private) --
  *         expected[frame] += 1, mapped[frame] += 1, (pid, vpn) in rmap
  *   kernel holds: page directories, page tables, the zero frame, the
- *         frames of shared objects             -- expected[frame] += 1
+ *         frames of shared objects, every kernel PTE above kernel_end
+ *         (slab and vmalloc pages)             -- expected[frame] += 1
+ *   the slab and area allocators: PTEs against their descriptors, free
+ *         lists, red zones (kmem_check.c)
  *   then for every frame: refcount == expected, nobody maps a free
  *         frame, the reverse map has exactly mapped[frame] entries
  *   and for every valid TLB entry: a fresh walk (vmsim_translate, which
@@ -27,7 +30,7 @@
  * it, and a write through it re-walks (that is why raising rights needs
  * no INVLPG).
  */
-#include "vmm_internal.h"
+#include "kmem_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,7 @@ struct checker {
     uint32_t n_frames;
     uint32_t *expected; /* references the tables and holds account for */
     uint32_t *mapped;   /* user mappings (what the rmap should list) */
+    struct kmem_check *kc;
     uint32_t kpd[1024];
     uint32_t table[1024];
 };
@@ -194,6 +198,19 @@ static void check_space(struct checker *c, const struct vmm_space *s)
     free(pd);
 }
 
+/* A page of the slab or area allocators: the mapping is a kernel hold. */
+static void kernel_page(struct checker *c, uint32_t vaddr, uint32_t pte)
+{
+    c->expected[vmm_entry_pfn(pte)]++;
+    kmem_check_pte(c->kc, vaddr, pte);
+}
+
+static void kmem_problem(void *ctx, vmsim_check_kind_t kind, uint32_t vaddr, uint32_t pfn,
+                         uint64_t expected, uint64_t actual)
+{
+    problem(ctx, kind, 0, vaddr, pfn, expected, actual);
+}
+
 /* Kernel page tables: holds, and no free frame behind a kernel PTE. */
 static void check_kernel_tables(struct checker *c)
 {
@@ -212,6 +229,8 @@ static void check_kernel_tables(struct checker *c)
                 problem(c, VMSIM_CHECK_WINDOW, 0, vaddr, pfn, 0, c->table[j]);
             else if (pfn >= c->n_frames || !(frame(c, pfn)->flags & VMSIM_FRAME_ALLOCATED))
                 problem(c, VMSIM_CHECK_FREE_MAPPED, 0, vaddr, pfn, 0, 1);
+            else if (vaddr >= k->kernel_end)
+                kernel_page(c, vaddr, c->table[j]);
         }
     }
 }
@@ -317,9 +336,12 @@ vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report)
     c->n_frames = k->pmm->n_frames;
     c->expected = calloc(c->n_frames, sizeof *c->expected);
     c->mapped = calloc(c->n_frames, sizeof *c->mapped);
-    bool ok = c->expected && c->mapped && read_frame(c, k->kspace.pd_pfn, c->kpd);
+    c->kc = kmem_check_begin(k, kmem_problem, c);
+    bool ok = c->expected && c->mapped && c->kc && read_frame(c, k->kspace.pd_pfn, c->kpd);
     if (ok) {
         check_kernel_tables(c);
+        kmem_check_end(c->kc);
+        c->kc = NULL;
         check_space(c, &k->kspace);
         for (uint32_t pid = 1; pid < k->n_pids; pid++)
             if (k->procs[pid])
@@ -330,6 +352,7 @@ vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report)
         check_frames(c);
         check_tlbs(c);
     }
+    kmem_check_abort(c->kc);
     free(c->expected);
     free(c->mapped);
     free(c);
@@ -355,6 +378,12 @@ const char *vmsim_check_kind_text(vmsim_check_kind_t kind)
     case VMSIM_CHECK_RMAP: return "reverse map disagrees with the page tables";
     case VMSIM_CHECK_PMM: return "frame allocator inconsistent with itself";
     case VMSIM_CHECK_ACCOUNTING: return "per-process counters disagree with the page tables";
+    case VMSIM_CHECK_KMEM_MAPPING:
+        return "kernel heap / vmalloc PTE disagrees with the slab and area allocators";
+    case VMSIM_CHECK_KMEM_FREELIST: return "slab free list (in RAM) disagrees with its bookkeeping";
+    case VMSIM_CHECK_KMEM_REDZONE: return "slab red zone overwritten (overflow or underflow)";
+    case VMSIM_CHECK_KMEM_POISON: return "free slab object written after free (poison damaged)";
+    case VMSIM_CHECK_KMEM_ACCOUNTING: return "slab or area counters disagree with their contents";
     default: return "unknown problem";
     }
 }

@@ -7,6 +7,9 @@
  *
  *   fault(cr2, err)
  *     |
+ *     +- supervisor, cr2 in the vmalloc range ----- vmalloc.c: an on-demand
+ *     |    area's page gets a fresh zeroed frame (VMALLOC); a guard page
+ *     |    is GUARD, a freed or never-allocated page KERNEL
  *     +- cr2 in the kernel half --------- user: SEGV   supervisor: KERNEL
  *     +- no region, reserved, or the access is not allowed ------- SEGV
  *     +- 4 MiB region, PDE empty ----- allocate a 1024-frame run, zero it
@@ -27,7 +30,7 @@
  * VMSIM_ERR_NO_FRAMES); nothing is left half done except, possibly, an
  * empty page table, which belongs to a region and is freed with it.
  */
-#include "vmm_internal.h"
+#include "kmem_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -287,13 +290,26 @@ static void count(vmsim_kernel_t *k, vmsim_kfault_kind_t kind)
     case VMSIM_KFAULT_SEGV: st->faults_segv++; break;
     case VMSIM_KFAULT_KERNEL: st->faults_kernel++; break;
     case VMSIM_KFAULT_OOM: st->faults_oom++; break;
+    case VMSIM_KFAULT_VMALLOC: st->faults_vmalloc++; break;
+    case VMSIM_KFAULT_GUARD:
+        st->faults_guard++;
+        st->faults_kernel++;
+        break;
     default: break;
     }
+}
+
+static bool in_vmalloc(const vmsim_fault_t *f)
+{
+    return f->mode == VMSIM_SUPERVISOR && f->cr2 >= VMSIM_VMALLOC_BASE &&
+           f->cr2 < VMSIM_VMALLOC_END && !(f->error_code & VMSIM_PF_RSVD);
 }
 
 static vmsim_kfault_kind_t judge(vmsim_kernel_t *k, const vmsim_fault_t *f, vmsim_status_t *rc)
 {
     struct vmm_space *s = k->current;
+    if (in_vmalloc(f))
+        return vmalloc_fault(k, f, rc);
     *rc = VMSIM_ERR_SEGV;
     if (f->cr2 >= VMSIM_USER_END || s == &k->kspace || (f->error_code & VMSIM_PF_RSVD))
         return segv(f);
@@ -319,7 +335,7 @@ vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *
     vmm_enter(k);
     vmsim_kfault_kind_t kind = judge(k, f, &rc);
     rc = vmm_leave(k, rc);
-    if (kind == VMSIM_KFAULT_SEGV || kind == VMSIM_KFAULT_KERNEL)
+    if (kind == VMSIM_KFAULT_SEGV || kind == VMSIM_KFAULT_KERNEL || kind == VMSIM_KFAULT_GUARD)
         rc = kind == VMSIM_KFAULT_SEGV ? VMSIM_ERR_SEGV : VMSIM_ERR_KERNEL;
     count(k, kind);
     vmsim_kfault_t *lf = &k->last_fault;

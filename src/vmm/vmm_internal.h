@@ -14,6 +14,7 @@
  *                            since it was pointed there
  *     pending[]              user pages of the current space whose TLB
  *                            entries the running operation must drop
+ *     kmem                   the slab and area allocators (kmem_internal.h)
  *
  *   struct vmm_space: one address space = a page directory + regions
  *     regions[]  sorted, non-overlapping [start, end) ranges
@@ -66,6 +67,8 @@ struct vmm_space {
     uint32_t n_page_tables; /* user page tables */
 };
 
+struct kmem;
+
 struct vmsim_kernel {
     vmsim_machine_t *m;
     vmsim_kernel_config_t cfg;
@@ -92,6 +95,7 @@ struct vmsim_kernel {
     uint64_t handler_calls;
     vmsim_kfault_t last_fault;
     vmsim_kernel_stats_t st;
+    struct kmem *kmem;
 };
 
 static inline bool vmm_holds_frame(uint32_t entry)
