@@ -20,18 +20,26 @@
  *                                                     scattered order
  *     page   x = (x + 1025) & mask                    a new page every access
  *
- * over 1 .. 4096 pages of 4 KiB mapped by 32-bit (or PAE) page tables
- * with A and D already set, so that a steady-state walk writes nothing.
+ * over 1 .. 4096 pages of 4 KiB mapped by 32-bit or PAE page tables
+ * (or by 4 MiB / 2 MiB pages) with A and D already set, so that a
+ * steady-state walk writes nothing.  The hit, miss and walk rows come in
+ * pairs, 32-bit paging and then PAE paging with the same pattern (and a
+ * 4 MiB-page row is followed by a 2 MiB-page one); twins are timed in
+ * the same rounds, and a summary after the table sets each PAE row's
+ * fast-path time next to its twin's.
  * The native loop sums into a local that is stored to a volatile sink at
  * the end; every emulated access's status is checked, as a caller must.
  * Each measurement is warmed up, then timed best-of-`reps` with
- * CLOCK_MONOTONIC.  The statistics of the two machines (fast on, off) are
+ * CLOCK_MONOTONIC, the loops of a row (or of a pair of twins) taking
+ * turns in every round.  The statistics of the two machines (fast on, off) are
  * compared after every row: they must be identical, and so must RAM.
  *
  * Other modes:
  *   --count-hit N / --count-miss N / --count-walk N / --count-write N /
  *   --count-native N   do N accesses of one kind, for callgrind
  *                      (bench/callgrind.sh differences two values of N);
+ *                      --paging 32-bit|pae|2m|4m picks the page tables
+ *                      (default 32-bit; 2m and 4m only for hit and write);
  *   --verify           random operations on two machines, fast path on
  *                      and off, compared after every step (mmu_verify.c).
  */
@@ -53,8 +61,10 @@
 #define RAM_BYTES (FRAMES_PA + MAX_PAGES * VMSIM_PAGE_SIZE)
 
 enum op { OP_READ, OP_WRITE };
-enum paging { PG_32BIT, PG_PAE, PG_4M }; /* 4 KiB pages, or 32-bit paging with 4 MiB pages */
-static const char *const paging_names[] = {"32-bit", "pae", "4m"};
+/* 32-bit and PAE paging with 4 KiB pages; 32-bit paging with 4 MiB pages
+ * (CR4.PSE); PAE paging with 2 MiB pages. */
+enum paging { PG_32BIT, PG_PAE, PG_4M, PG_2M, PG_COUNT };
+static const char *const paging_names[] = {"32-bit", "pae", "4m", "2m"};
 enum pattern { PAT_SEQ, PAT_SCAT, PAT_PAGE };
 static const char *const pattern_names[] = {"seq", "scat", "page"};
 
@@ -84,12 +94,19 @@ static int map_pages(vmsim_machine_t *m, enum paging paging, unsigned n_pages)
             rc |= bus32(m, pt + 4ull * i, (FRAMES_PA + i * VMSIM_PAGE_SIZE) | leaf);
         for (unsigned t = 0; t * 1024 < n_pages; t++)
             rc |= bus32(m, TABLES_PA + 4 * ((BASE_VA >> 22) + t), (pt + t * VMSIM_PAGE_SIZE) | dir);
-    } else { /* PDPT at TABLES_PA, one PD after it, page tables after that */
+    } else { /* PDPT at TABLES_PA, one PD after it, page tables (4 KiB pages) after that */
         uint32_t pd = TABLES_PA + VMSIM_PAGE_SIZE, pt = pd + VMSIM_PAGE_SIZE;
-        for (unsigned i = 0; i < n_pages; i++)
-            rc |= bus64(m, pt + 8ull * i, (FRAMES_PA + i * VMSIM_PAGE_SIZE) | leaf);
-        for (unsigned t = 0; t * 512 < n_pages; t++)
-            rc |= bus64(m, pd + 8ull * (((BASE_VA >> 21) & 511) + t), (pt + t * VMSIM_PAGE_SIZE) | dir);
+        unsigned pd_slot = (BASE_VA >> 21) & 511;
+        if (paging == PG_2M) {
+            for (unsigned t = 0; t * 512 < n_pages; t++)
+                rc |= bus64(m, pd + 8ull * (pd_slot + t),
+                            (FRAMES_PA + ((uint64_t)t << 21)) | leaf | VMSIM_PTE_PS);
+        } else {
+            for (unsigned i = 0; i < n_pages; i++)
+                rc |= bus64(m, pt + 8ull * i, (FRAMES_PA + i * VMSIM_PAGE_SIZE) | leaf);
+            for (unsigned t = 0; t * 512 < n_pages; t++)
+                rc |= bus64(m, pd + 8ull * (pd_slot + t), (pt + t * VMSIM_PAGE_SIZE) | dir);
+        }
         rc |= bus64(m, TABLES_PA + 8 * (BASE_VA >> 30), pd | VMSIM_PTE_P);
         rc |= vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE);
     }
@@ -235,13 +252,14 @@ static void measure(const struct target *t, size_t n_targets, uint64_t n, int re
 /* ---- the table ------------------------------------------------------------ */
 
 struct row {
-    const char *what;     /* "hit", "write", "miss", "walk", "policy" */
+    const char *what;     /* "hit", "policy", "large", "miss", "walk" */
     enum op op;
     enum pattern pat;
     unsigned pages;
     vmsim_tlb_config_t tlb;
     enum paging paging;
     unsigned n_div;       /* fewer accesses for slow rows */
+    bool paired;          /* the PAE (2 MiB) twin of the row before: timed with it */
     /* results */
     double ns_native, ns_on, ns_off;
     double hit_rate;      /* TLB hits per lookup, -1 without TLB */
@@ -268,28 +286,35 @@ static bool same_state(vmsim_machine_t *a, vmsim_machine_t *b)
     return true;
 }
 
-static void run_row(struct row *r, uint32_t *host, uint64_t n, int reps)
+/* Time k rows (1, or 2 twins that differ only in paging) in the same
+ * rounds -- the native loop once, then each row's machine with the fast
+ * path on and off -- so that twins see the host in the same moods. */
+static void run_rows(struct row *r, size_t k, uint32_t *host, uint64_t n, int reps)
 {
     uint32_t mask = r->pages * 1024u - 1;
-    vmsim_machine_t *on = make_machine(r->tlb, r->paging, true, r->pages);
-    vmsim_machine_t *off = make_machine(r->tlb, r->paging, false, r->pages);
-    struct target t[3] = {{NULL, host, r->op, r->pat, mask},
-                          {on, NULL, r->op, r->pat, mask},
-                          {off, NULL, r->op, r->pat, mask}};
-    double ns[3];
+    vmsim_machine_t *on[2], *off[2];
+    struct target t[5] = {{NULL, host, r->op, r->pat, mask}};
+    double ns[5];
+    for (size_t j = 0; j < k; j++) {
+        on[j] = make_machine(r[j].tlb, r[j].paging, true, r->pages);
+        off[j] = make_machine(r[j].tlb, r[j].paging, false, r->pages);
+        t[1 + j] = (struct target){on[j], NULL, r->op, r->pat, mask};
+        t[1 + k + j] = (struct target){off[j], NULL, r->op, r->pat, mask};
+    }
     n /= r->n_div;
-    measure(t, 3, n, reps, ns);
-    r->ns_native = ns[0];
-    r->ns_on = ns[1];
-    r->ns_off = ns[2];
-
-    vmsim_stats_t st;
-    vmsim_get_stats(on, VMSIM_BANK_PROGRAM, &st);
-    r->hit_rate = st.dtlb.lookups ? (double)st.dtlb.hits / (double)st.dtlb.lookups : -1;
-    r->walks = (double)st.walks / (double)(n * (uint64_t)reps);
-    r->same = same_state(on, off);
-    vmsim_destroy(on);
-    vmsim_destroy(off);
+    measure(t, 1 + 2 * k, n, reps, ns);
+    for (size_t j = 0; j < k; j++) {
+        vmsim_stats_t st;
+        r[j].ns_native = ns[0];
+        r[j].ns_on = ns[1 + j];
+        r[j].ns_off = ns[1 + k + j];
+        vmsim_get_stats(on[j], VMSIM_BANK_PROGRAM, &st);
+        r[j].hit_rate = st.dtlb.lookups ? (double)st.dtlb.hits / (double)st.dtlb.lookups : -1;
+        r[j].walks = (double)st.walks / (double)(n * (uint64_t)reps);
+        r[j].same = same_state(on[j], off[j]);
+        vmsim_destroy(on[j]);
+        vmsim_destroy(off[j]);
+    }
 }
 
 static char *tlb_text(const vmsim_tlb_config_t *c, char *buf, size_t len)
@@ -390,9 +415,21 @@ static struct row mkrow(const char *what, enum op op, enum pattern pat, unsigned
     return r;
 }
 
+/* Add a row under 32-bit paging and its twin under PAE paging (4 KiB
+ * pages both), or for a large-page row the 4 MiB row and a 2 MiB twin. */
+static size_t twins(struct row *rows, size_t n, const char *what, enum op op, enum pattern pat,
+                    unsigned pages, vmsim_tlb_config_t tlb, bool large, unsigned n_div)
+{
+    rows[n++] = mkrow(what, op, pat, pages, tlb, large ? PG_4M : PG_32BIT, n_div);
+    rows[n] = mkrow(what, op, pat, pages, tlb, large ? PG_2M : PG_PAE, n_div);
+    rows[n++].paired = true;
+    return n;
+}
+
 /* The rows: hits over 1..4096 pages (a 4096-entry 4-way TLB holds them
- * all), writes, the policies side by side, one 4 MiB page, misses that
- * walk. */
+ * all), writes, the policies side by side, one 4 MiB page (two 2 MiB
+ * pages), misses that walk -- each but the policies under 32-bit and
+ * under PAE paging. */
 static size_t make_rows(struct row *rows)
 {
     static const unsigned pages[] = {1, 4, 16, 64, 256, 1024, 4096};
@@ -402,27 +439,45 @@ static size_t make_rows(struct row *rows)
     size_t n = 0;
     for (int pat = PAT_SEQ; pat <= PAT_SCAT; pat++)
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
-            rows[n++] = mkrow("hit", OP_READ, pat, pages[i], big, PG_32BIT, 1);
+            n = twins(rows, n, "hit", OP_READ, pat, pages[i], big, false, 1);
     for (int pat = PAT_SEQ; pat <= PAT_SCAT; pat++)
         for (size_t i = 0; i < sizeof pages / sizeof *pages; i += 3)
-            rows[n++] = mkrow("hit", OP_WRITE, pat, pages[i], big, PG_32BIT, 1);
+            n = twins(rows, n, "hit", OP_WRITE, pat, pages[i], big, false, 1);
     for (vmsim_tlb_policy_t p = 0; p < VMSIM_TLB_POLICY_COUNT; p++)
         rows[n++] = mkrow("policy", OP_READ, PAT_SCAT, 64, vmsim_tlb_config(64, 4, p),
                           PG_32BIT, 1);
-    rows[n++] = mkrow("large", OP_READ, PAT_SCAT, 1024, dflt, PG_4M, 1);
-    rows[n++] = mkrow("large", OP_WRITE, PAT_SCAT, 1024, dflt, PG_4M, 1);
-    rows[n++] = mkrow("miss", OP_READ, PAT_SCAT, 4096, dflt, PG_32BIT, 2);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, PG_32BIT, 2);
-    rows[n++] = mkrow("miss", OP_READ, PAT_PAGE, 4096, dflt, PG_PAE, 2);
-    rows[n++] = mkrow("miss", OP_WRITE, PAT_PAGE, 4096, dflt, PG_32BIT, 2);
-    rows[n++] = mkrow("walk", OP_READ, PAT_SCAT, 64, none, PG_32BIT, 2);
-    rows[n++] = mkrow("walk", OP_READ, PAT_PAGE, 4096, none, PG_32BIT, 2);
+    n = twins(rows, n, "large", OP_READ, PAT_SCAT, 1024, dflt, true, 1);
+    n = twins(rows, n, "large", OP_WRITE, PAT_SCAT, 1024, dflt, true, 1);
+    n = twins(rows, n, "miss", OP_READ, PAT_SCAT, 4096, dflt, false, 2);
+    n = twins(rows, n, "miss", OP_READ, PAT_PAGE, 4096, dflt, false, 2);
+    n = twins(rows, n, "miss", OP_WRITE, PAT_PAGE, 4096, dflt, false, 2);
+    n = twins(rows, n, "walk", OP_READ, PAT_SCAT, 64, none, false, 2);
+    n = twins(rows, n, "walk", OP_READ, PAT_PAGE, 4096, none, false, 2);
     return n;
+}
+
+/* The PAE rows next to their 32-bit twins (the row before each, timed in
+ * the same rounds), fast path on: the cost of 8-byte entries and the
+ * PDPTE root, if any. */
+static void print_paging_summary(const struct row *rows, size_t n_rows)
+{
+    char tlb[32];
+    printf("\n32-bit vs PAE paging, fast path on (ns per access; 2m rows against 4m)\n");
+    printf("%-6s %-5s %-4s %5s %-12s %8s %8s %7s\n", "what", "op", "pat", "pages", "tlb",
+           "32-bit", "pae", "pae/32");
+    for (size_t i = 1; i < n_rows; i++) {
+        const struct row *r = &rows[i], *t = &rows[i - 1];
+        if (!r->paired)
+            continue;
+        printf("%-6s %-5s %-4s %5u %-12s %8.2f %8.2f %7.2f\n", r->what,
+               r->op == OP_READ ? "read" : "write", pattern_names[r->pat], r->pages,
+               tlb_text(&r->tlb, tlb, sizeof tlb), t->ns_on, r->ns_on, r->ns_on / t->ns_on);
+    }
 }
 
 static int bench_table(bool quick, const char *csv, const char *json)
 {
-    struct row rows[64];
+    struct row rows[96];
     size_t n_rows = make_rows(rows);
     uint64_t n = quick ? 1u << 14 : 1u << 17; /* short runs: fewer of them preempted */
     int reps = quick ? 2 : 41;
@@ -437,13 +492,16 @@ static int bench_table(bool quick, const char *csv, const char *json)
     printf("ns per 4-byte access; x nat = ratio to the native loop; off/on = fast path off "
            "(previous design) / on\n\n");
     for (size_t i = 0; i < n_rows; i++) {
-        run_row(&rows[i], host, n, reps);
+        size_t k = i + 1 < n_rows && rows[i + 1].paired ? 2 : 1;
+        run_rows(&rows[i], k, host, n, reps);
+        i += k - 1;
         if (isatty(2))
             fprintf(stderr, "\r%zu/%zu rows", i + 1, n_rows);
     }
     if (isatty(2))
         fprintf(stderr, "\r");
     print_table(rows, n_rows);
+    print_paging_summary(rows, n_rows);
     free(host);
     bool all_same = true;
     for (size_t i = 0; i < n_rows; i++)
@@ -463,7 +521,7 @@ static int bench_table(bool quick, const char *csv, const char *json)
 /* ---- counting modes, for callgrind ------------------------------------------ */
 
 /* N accesses of one kind after a warm-up of the same pattern. */
-static int count_mode(const char *what, uint64_t n, bool fast)
+static int count_mode(const char *what, uint64_t n, bool fast, enum paging paging)
 {
     const vmsim_tlb_config_t dflt = vmsim_tlb_config(64, 4, VMSIM_TLB_LRU);
     const vmsim_tlb_config_t none = vmsim_tlb_config(0, 1, VMSIM_TLB_LRU);
@@ -482,16 +540,16 @@ static int count_mode(const char *what, uint64_t n, bool fast)
             return 2;
         memset(t.host, 0x5a, (size_t)pages * VMSIM_PAGE_SIZE);
     } else {
-        t.m = make_machine(!strcmp(what, "walk") ? none : dflt, PG_32BIT, fast, pages);
+        t.m = make_machine(!strcmp(what, "walk") ? none : dflt, paging, fast, pages);
     }
     sink += run(&t, 2 * (uint64_t)pages); /* every page, twice: tables, TLB, fast cache warm */
     sink += run(&t, n);
     if (t.m) {
         vmsim_stats_t st;
         vmsim_get_stats(t.m, VMSIM_BANK_PROGRAM, &st);
-        printf("%s x %" PRIu64 ": dtlb hits %" PRIu64 " misses %" PRIu64 " walks %" PRIu64
-               " walk reads %" PRIu64 "\n", what, n, st.dtlb.hits, st.dtlb.misses, st.walks,
-               st.walk_reads);
+        printf("%s x %" PRIu64 " (%s): dtlb hits %" PRIu64 " misses %" PRIu64 " walks %" PRIu64
+               " walk reads %" PRIu64 "\n", what, n, paging_names[paging], st.dtlb.hits,
+               st.dtlb.misses, st.walks, st.walk_reads);
         vmsim_destroy(t.m);
     }
     free(t.host);
@@ -503,7 +561,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_mmu [--quick] [--csv FILE] [--json FILE]\n"
             "       bench_mmu --verify [--quick]\n"
-            "       bench_mmu --count-{hit,miss,walk,write,native} N [--no-fast]\n");
+            "       bench_mmu --count-{hit,miss,walk,write,native} N [--no-fast]\n"
+            "                 [--paging 32-bit|pae|2m|4m]   (2m, 4m: hit and write only)\n");
 }
 
 int main(int argc, char **argv)
@@ -511,6 +570,7 @@ int main(int argc, char **argv)
     bool quick = false, verify = false, fast = true;
     const char *csv = NULL, *json = NULL, *count = NULL;
     uint64_t count_n = 0;
+    int paging = PG_32BIT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--quick"))
@@ -523,7 +583,15 @@ int main(int argc, char **argv)
             csv = argv[++i];
         else if (!strcmp(a, "--json") && i + 1 < argc)
             json = argv[++i];
-        else if (!strncmp(a, "--count-", 8) && i + 1 < argc) {
+        else if (!strcmp(a, "--paging") && i + 1 < argc) {
+            const char *name = argv[++i];
+            for (paging = 0; paging < PG_COUNT && strcmp(name, paging_names[paging]); paging++)
+                ;
+            if (paging == PG_COUNT) {
+                usage();
+                return 2;
+            }
+        } else if (!strncmp(a, "--count-", 8) && i + 1 < argc) {
             count = a + 8;
             count_n = strtoull(argv[++i], NULL, 0);
         } else {
@@ -538,7 +606,15 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    /* --paging is for the counting modes (the table has rows of each); with
+     * large pages the miss pattern's 16 MiB fit in the TLB: no miss. */
+    if ((!count && paging != PG_32BIT) ||
+        (count && (paging == PG_2M || paging == PG_4M) && strcmp(count, "hit") &&
+         strcmp(count, "write"))) {
+        usage();
+        return 2;
+    }
     if (count)
-        return count_mode(count, count_n, fast);
+        return count_mode(count, count_n, fast, (enum paging)paging);
     return bench_table(quick, csv, json);
 }

@@ -21,6 +21,12 @@
 #
 # --no-fast repeats the counts with config.fast_path = false (the
 # previous design: the modelled TLB lookup only).
+#
+# The second table runs hit, write, miss and walk again under PAE paging
+# (bench_mmu --paging pae: 8-byte entries, the PDPTE register as the
+# root, the same 4 KiB pages and patterns) next to 32-bit paging, fast
+# path on and off, and the hit once more on large pages (--paging 4m:
+# one 4 MiB page, 32-bit paging; --paging 2m: one 2 MiB page, PAE).
 set -eu
 
 BIN=${1:-build/bench/bench/bench_mmu}
@@ -39,23 +45,27 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# ir KIND N TOGGLE [FLAGS]: total instructions of one run
+# ir KIND N TOGGLE [FLAGS...]: total instructions of one run
 ir() {
-    out="$TMP/cg.$1.$2.$$"
-    if [ -n "$3" ]; then
-        valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$3" \
-            "$BIN" --count-"$1" "$2" ${4:-} >/dev/null 2>&1
+    kind=$1 n=$2 toggle=$3
+    shift 3
+    out="$TMP/cg.$kind.$n.$$"
+    if [ -n "$toggle" ]; then
+        valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$toggle" \
+            "$BIN" --count-"$kind" "$n" "$@" >/dev/null 2>&1
     else
         valgrind --tool=callgrind --callgrind-out-file="$out" \
-            "$BIN" --count-"$1" "$2" ${4:-} >/dev/null 2>&1
+            "$BIN" --count-"$kind" "$n" "$@" >/dev/null 2>&1
     fi
     awk '/^summary:/ { print $2 }' "$out"
 }
 
-# per KIND TOGGLE [FLAGS]: instructions per access
+# per KIND TOGGLE [FLAGS...]: instructions per access
 per() {
-    a=$(ir "$1" "$N1" "$2" "${3:-}")
-    b=$(ir "$1" "$N2" "$2" "${3:-}")
+    kind=$1 toggle=$2
+    shift 2
+    a=$(ir "$kind" "$N1" "$toggle" "$@")
+    b=$(ir "$kind" "$N2" "$toggle" "$@")
     awk -v a="$a" -v b="$b" -v n1="$N1" -v n2="$N2" 'BEGIN { printf "%.2f", (b - a) / (n2 - n1) }'
 }
 
@@ -72,6 +82,19 @@ write_off=$(per write vmsim_write32 --no-fast)
 miss_off=$(per miss vmsim_read32 --no-fast)
 walk_off=$(per walk vmsim_read32 --no-fast)
 
+pae_hit_api=$(per hit vmsim_read32 --paging pae)
+pae_write_api=$(per write vmsim_write32 --paging pae)
+pae_miss_api=$(per miss vmsim_read32 --paging pae)
+pae_walk_api=$(per walk vmsim_read32 --paging pae)
+pae_hit_off=$(per hit vmsim_read32 --no-fast --paging pae)
+pae_write_off=$(per write vmsim_write32 --no-fast --paging pae)
+pae_miss_off=$(per miss vmsim_read32 --no-fast --paging pae)
+pae_walk_off=$(per walk vmsim_read32 --no-fast --paging pae)
+hit_4m=$(per hit vmsim_read32 --paging 4m)
+hit_2m=$(per hit vmsim_read32 --paging 2m)
+hit_4m_off=$(per hit vmsim_read32 --no-fast --paging 4m)
+hit_2m_off=$(per hit vmsim_read32 --no-fast --paging 2m)
+
 echo "callgrind: host instructions per 4-byte access (N = $N2 - $N1, $BIN)"
 echo
 printf '%-44s %10s %10s %8s\n' "access" "fast on" "fast off" "off/on"
@@ -82,3 +105,17 @@ printf '%-44s %10s %10s %8s\n' "no TLB: 2-level walk (in vmsim_read32)" "$walk_a
 echo
 printf '%-44s %10s\n' "native loop, per access" "$native"
 printf '%-44s %10s   (x native %s)\n' "TLB-hit loop through the API, per access" "$hit_loop" "$(ratio "$hit_loop" "$native")"
+
+# pae_row LABEL 32-ON PAE-ON 32-OFF PAE-OFF
+pae_row() {
+    printf '%-44s %8s %8s %7s %10s %9s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")" "$4" "$5"
+}
+echo
+echo "32-bit vs PAE paging: host instructions per 4-byte access (fast path on, then off)"
+echo
+printf '%-44s %8s %8s %7s %10s %9s\n' "access" "32-bit" "PAE" "PAE/32" "32-bit off" "PAE off"
+pae_row "TLB hit, read  (in vmsim_read32)" "$hit_api" "$pae_hit_api" "$hit_off" "$pae_hit_off"
+pae_row "TLB hit, write (in vmsim_write32)" "$write_api" "$pae_write_api" "$write_off" "$pae_write_off"
+pae_row "TLB miss + 2-level walk + fill (in read32)" "$miss_api" "$pae_miss_api" "$miss_off" "$pae_miss_off"
+pae_row "no TLB: 2-level walk (in vmsim_read32)" "$walk_api" "$pae_walk_api" "$walk_off" "$pae_walk_off"
+pae_row "TLB hit, read, 4 MiB (32) / 2 MiB (PAE) page" "$hit_4m" "$hit_2m" "$hit_4m_off" "$hit_2m_off"

@@ -370,6 +370,10 @@ int mmu_verify(bool quick)
         {"pae-4x4-lru-unified", false, true, vmsim_tlb_config(4, 4, VMSIM_TLB_LRU), lru},
         {"pae-128x8-fifo", true, true, vmsim_tlb_config(128, 8, VMSIM_TLB_FIFO),
          vmsim_tlb_config(0, 1, VMSIM_TLB_LRU)},
+        {"pae-32x1-random", true, true, vmsim_tlb_config(32, 1, VMSIM_TLB_RANDOM),
+         vmsim_tlb_config(8, 2, VMSIM_TLB_RANDOM)},
+        {"pae-no-tlb", true, true, vmsim_tlb_config(0, 1, VMSIM_TLB_LRU),
+         vmsim_tlb_config(0, 1, VMSIM_TLB_LRU)},
     };
     unsigned n_steps = quick ? 20000 : 300000, n_seeds = quick ? 1 : 3;
     int rc = 0;
