@@ -155,7 +155,8 @@ VMSIM_API vmsim_status_t vmsim_kfree(vmsim_kernel_t *k, uint32_t addr);
 VMSIM_API vmsim_status_t vmsim_ksize(const vmsim_kernel_t *k, uint32_t addr, uint32_t *size);
 
 /* Create a cache of objects of `size` bytes (1 .. VMSIM_KMEM_CACHE_MAX_SIZE)
- * aligned to `align` (0 = 8; else a power of two up to 4096).  `name` is
+ * aligned to `align` (0 or a power of two up to 4096; objects are always
+ * aligned to at least 8, so that a free object's free pointer is).  `name` is
  * copied (truncated to VMSIM_KMEM_NAME_MAX - 1).  No frame is taken
  * until the first allocation.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID,
  * VMSIM_ERR_NOMEM. */

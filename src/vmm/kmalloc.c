@@ -296,11 +296,11 @@ vmsim_status_t vmsim_kmem_cache_create(vmsim_kernel_t *k, const char *name, uint
     if (!k || !name || !out)
         return VMSIM_ERR_NULL;
     *out = NULL;
-    if (align == 0)
-        align = 8;
     if (size == 0 || size > VMSIM_KMEM_CACHE_MAX_SIZE || (align & (align - 1)) ||
         align > VMM_PAGE)
         return VMSIM_ERR_INVALID;
+    if (align < KMEM_MIN_SLOT)
+        align = KMEM_MIN_SLOT; /* the free pointer is a word: keep it aligned */
     struct slab_cache *c;
     vmsim_status_t rc = slab_cache_new(name, size, align, false, k->kmem->debug, &c);
     if (rc)
