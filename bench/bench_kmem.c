@@ -123,9 +123,7 @@ static uint32_t alloc_one(struct sys *s, const struct row *r, vmsim_kmem_cache_t
     case OP_KMALLOC_PAIR: must(vmsim_kmalloc(s->k, 64, &a), "kmalloc"); break;
     case OP_KMALLOC_MIXED: must(vmsim_kmalloc(s->k, small_size(), &a), "kmalloc"); break;
     case OP_CACHE: must(vmsim_kmem_cache_alloc(s->k, c, &a), "cache alloc"); break;
-    case OP_LARGE:
-        must(vmsim_kmalloc(s->k, 4096 + below(36 * 1024), &a), "kmalloc large");
-        break;
+    case OP_LARGE: must(vmsim_kmalloc(s->k, 4096 + below(36 * 1024), &a), "kmalloc large"); break;
     case OP_VMALLOC: must(vmsim_vmalloc(s->k, (1 + below(16)) * 4096, 0, &a), "vmalloc"); break;
     case OP_DEMAND:
         must(vmsim_vmalloc(s->k, (1 + below(16)) * 4096, VMSIM_VM_DEMAND, &a), "vmalloc");
@@ -239,13 +237,19 @@ static void area_step(struct sys *s, uint32_t *areas, struct frag *f)
         f->failures++;
 }
 
+static void obj_free(struct sys *s, struct obj *o, vmsim_kmem_cache_t **caches)
+{
+    if (o->addr && o->cache < 0)
+        must(vmsim_kfree(s->k, o->addr), "kfree");
+    else if (o->addr)
+        must(vmsim_kmem_cache_free(s->k, caches[o->cache], o->addr), "cache free");
+    o->addr = 0;
+}
+
 static void obj_step(struct sys *s, struct obj *objs, vmsim_kmem_cache_t **caches)
 {
     struct obj *o = &objs[below(OBJ_WS)];
-    if (o->addr)
-        must(o->cache < 0 ? vmsim_kfree(s->k, o->addr)
-                          : vmsim_kmem_cache_free(s->k, caches[o->cache], o->addr),
-             "free");
+    obj_free(s, o, caches);
     o->cache = below(4) == 0 ? (int)below(3) : -1;
     if (o->cache < 0)
         must(vmsim_kmalloc(s->k, small_size(), &o->addr), "kmalloc");
@@ -256,6 +260,7 @@ static void obj_step(struct sys *s, struct obj *objs, vmsim_kmem_cache_t **cache
 static struct frag fragmentation(vmsim_area_fit_t fit, uint32_t steps, uint64_t seed)
 {
     static const uint32_t sizes[3] = {40, 200, 700};
+    static const char *const cache_names[3] = {"small", "medium", "large"};
     struct sys s;
     struct frag f;
     vmsim_kmem_cache_t *caches[3];
@@ -264,9 +269,7 @@ static struct frag fragmentation(vmsim_area_fit_t fit, uint32_t steps, uint64_t 
     boot(&s);
     must(vmsim_area_set_fit(s.k, fit), "fit");
     for (int i = 0; i < 3; i++)
-        must(vmsim_kmem_cache_create(s.k, i == 0 ? "small" : i == 1 ? "medium" : "large",
-                                     sizes[i], 0, &caches[i]),
-             "cache");
+        must(vmsim_kmem_cache_create(s.k, cache_names[i], sizes[i], 0, &caches[i]), "cache");
     uint32_t *areas = calloc(AREA_WS, sizeof *areas);
     struct obj *objs = calloc(OBJ_WS, sizeof *objs);
     for (uint32_t i = 0; i < steps; i++) {
@@ -279,11 +282,7 @@ static struct frag fragmentation(vmsim_area_fit_t fit, uint32_t steps, uint64_t 
         if (areas[i])
             must(vmsim_vfree(s.k, areas[i]), "vfree");
     for (uint32_t i = 0; i < OBJ_WS; i++)
-        if (objs[i].addr)
-            must(objs[i].cache < 0 ? vmsim_kfree(s.k, objs[i].addr)
-                                   : vmsim_kmem_cache_free(s.k, caches[objs[i].cache],
-                                                           objs[i].addr),
-                 "free");
+        obj_free(&s, &objs[i], caches);
     free(areas);
     free(objs);
     halt(&s);

@@ -191,8 +191,7 @@ static void split_and_merge(void **state)
 }
 
 /* Leave holes of 4 and 2 pages low in the range, then ask for 2 pages. */
-static uint32_t place_with(vmsim_area_fit_t fit, uint32_t *hole4, uint32_t *hole2,
-                           uint32_t *tail)
+static uint32_t place_with(vmsim_area_fit_t fit, uint32_t *hole4, uint32_t *hole2, uint32_t *tail)
 {
     struct fx f;
     up(&f);
@@ -442,16 +441,16 @@ static void bad_frees(void **state)
     assert_int_equal(vmsim_vmalloc(f.k, PAGE, 0, &b), VMSIM_OK);
     assert_int_equal(vmsim_kmalloc(f.k, 3 * PAGE, &k8), VMSIM_OK); /* an area too */
     vmsim_kernel_stats_t st0 = kstats(&f);
-    assert_int_equal(vmsim_vfree(f.k, a + PAGE), VMSIM_ERR_BAD_FREE);      /* interior */
-    assert_int_equal(vmsim_vfree(f.k, a + 16), VMSIM_ERR_BAD_FREE);        /* interior */
-    assert_int_equal(vmsim_vfree(f.k, 0xE0000000u), VMSIM_ERR_BAD_FREE);  /* never */
-    assert_int_equal(vmsim_vfree(f.k, 0x40000000u), VMSIM_ERR_BAD_FREE);  /* user space */
+    assert_int_equal(vmsim_vfree(f.k, a + PAGE), VMSIM_ERR_BAD_FREE);    /* interior */
+    assert_int_equal(vmsim_vfree(f.k, a + 16), VMSIM_ERR_BAD_FREE);      /* interior */
+    assert_int_equal(vmsim_vfree(f.k, 0xE0000000u), VMSIM_ERR_BAD_FREE); /* never */
+    assert_int_equal(vmsim_vfree(f.k, 0x40000000u), VMSIM_ERR_BAD_FREE); /* user space */
     assert_int_equal(vmsim_vfree(f.k, VMSIM_VMALLOC_END), VMSIM_ERR_BAD_FREE);
-    assert_int_equal(vmsim_vfree(f.k, k8), VMSIM_ERR_BAD_FREE);            /* kmalloc's */
-    assert_int_equal(vmsim_kfree(f.k, b), VMSIM_ERR_BAD_FREE);             /* vmalloc's */
-    assert_int_equal(vmsim_vfree(f.k, 0), VMSIM_OK);                       /* no-op */
+    assert_int_equal(vmsim_vfree(f.k, k8), VMSIM_ERR_BAD_FREE); /* kmalloc's */
+    assert_int_equal(vmsim_kfree(f.k, b), VMSIM_ERR_BAD_FREE);  /* vmalloc's */
+    assert_int_equal(vmsim_vfree(f.k, 0), VMSIM_OK);            /* no-op */
     assert_int_equal(vmsim_vfree(f.k, b), VMSIM_OK);
-    assert_int_equal(vmsim_vfree(f.k, b), VMSIM_ERR_BAD_FREE);             /* double */
+    assert_int_equal(vmsim_vfree(f.k, b), VMSIM_ERR_BAD_FREE); /* double */
     vmsim_kmem_stats_t ks;
     assert_int_equal(vmsim_kmem_stats(f.k, &ks), VMSIM_OK);
     assert_int_equal(ks.interior_frees, 2);

@@ -262,7 +262,8 @@ static void compare_stats(struct run *r)
     uint32_t slab_objects = 0, areas = 0;
     for (uint32_t i = 0; i < r->n_live; i++) {
         const struct live *l = &r->live[i];
-        bool area = l->kind == KIND_VMALLOC || (l->kind == KIND_KMALLOC && l->size > VMSIM_KMALLOC_MAX);
+        bool area =
+            l->kind == KIND_VMALLOC || (l->kind == KIND_KMALLOC && l->size > VMSIM_KMALLOC_MAX);
         areas += area;
         slab_objects += !area;
     }
@@ -300,8 +301,8 @@ static void boot(struct run *r, uint32_t seed)
         name[7] = (char)('0' + i);
         r->cache_size[i] = 1 + below(r, i == 2 ? 6000 : 500);
         uint32_t align = 1u << below(r, 7);
-        assert_int_equal(vmsim_kmem_cache_create(r->k, name, r->cache_size[i], align, &r->caches[i]),
-                         VMSIM_OK);
+        assert_int_equal(
+            vmsim_kmem_cache_create(r->k, name, r->cache_size[i], align, &r->caches[i]), VMSIM_OK);
     }
     for (int i = 0; i < 2; i++)
         assert_int_equal(vmsim_proc_create(r->k, &r->pids[i]), VMSIM_OK);

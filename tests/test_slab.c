@@ -298,8 +298,8 @@ static void free_list_lives_in_ram(void **state)
 
 /* --- lists and the empty-slab policy ----------------------------------------------------- */
 
-static void assert_lists(const struct fx *f, vmsim_kmem_cache_t *c, uint32_t partial,
-                         uint32_t full, uint32_t empty)
+static void assert_lists(const struct fx *f, vmsim_kmem_cache_t *c, uint32_t partial, uint32_t full,
+                         uint32_t empty)
 {
     vmsim_kmem_cache_stats_t st = cstats(f, c);
     assert_int_equal(st.slabs_partial, partial);
@@ -813,7 +813,8 @@ static void fragmentation_stats(void **state)
     assert_int_equal(st.objects_free, 124);
     assert_int_equal(st.bytes_requested, 80);
     assert_int_equal(st.pages, 1);
-    assert_true(st.internal_fragmentation > 0.375 - 1e-9 && st.internal_fragmentation < 0.375 + 1e-9);
+    assert_true(st.internal_fragmentation > 0.375 - 1e-9 &&
+                st.internal_fragmentation < 0.375 + 1e-9);
     assert_true(st.utilization > 80.0 / 4096 - 1e-9 && st.utilization < 80.0 / 4096 + 1e-9);
     assert_int_equal(st.allocs, 4);
     vmsim_kmem_stats_t ms = mstats(&f);
@@ -822,7 +823,8 @@ static void fragmentation_stats(void **state)
     assert_int_equal(ms.slab_pages, 1);
     assert_int_equal(ms.objects_in_use, 4);
     assert_int_equal(ms.kmallocs, 4);
-    assert_true(ms.internal_fragmentation > 0.375 - 1e-9 && ms.internal_fragmentation < 0.375 + 1e-9);
+    assert_true(ms.internal_fragmentation > 0.375 - 1e-9 &&
+                ms.internal_fragmentation < 0.375 + 1e-9);
     for (int i = 0; i < 4; i++)
         assert_int_equal(vmsim_kfree(f.k, a[i]), VMSIM_OK);
     st = named(&f, "kmalloc-32");

@@ -44,11 +44,11 @@
 extern "C" {
 #endif
 
-#define VMSIM_KMALLOC_MIN          8u    /* smallest kmalloc size class */
-#define VMSIM_KMALLOC_MAX          2048u /* larger kmalloc requests become areas */
-#define VMSIM_KMEM_CACHE_MAX_SIZE  8192u /* largest object of a named cache */
-#define VMSIM_KMEM_NAME_MAX        32u   /* cache names, NUL included */
-#define VMSIM_KMEM_MAX_SLAB_PAGES  8u    /* a slab is 1, 2, 4 or 8 pages */
+#define VMSIM_KMALLOC_MIN         8u    /* smallest kmalloc size class */
+#define VMSIM_KMALLOC_MAX         2048u /* larger kmalloc requests become areas */
+#define VMSIM_KMEM_CACHE_MAX_SIZE 8192u /* largest object of a named cache */
+#define VMSIM_KMEM_NAME_MAX       32u   /* cache names, NUL included */
+#define VMSIM_KMEM_MAX_SLAB_PAGES 8u    /* a slab is 1, 2, 4 or 8 pages */
 
 /* --- The area allocator (vmalloc) ----------------------------------------- */
 
@@ -106,20 +106,20 @@ VMSIM_API vmsim_status_t vmsim_area_list(const vmsim_kernel_t *k, vmsim_area_inf
                                          uint32_t max, uint32_t *n_total);
 
 typedef struct vmsim_area_stats {
-    uint32_t n_areas;               /* used areas */
-    uint32_t n_free_areas;          /* free areas (after merging) */
-    uint64_t bytes_used;            /* pages of used areas, guard pages included */
-    uint64_t bytes_requested;       /* what the callers asked for */
-    uint64_t bytes_free;            /* the rest of the range */
-    uint64_t largest_free;          /* the largest free area */
-    double external_fragmentation;  /* 1 - largest_free / bytes_free (0 when nothing is free) */
-    uint32_t pages_backed;          /* frames mapped in areas now */
+    uint32_t n_areas;              /* used areas */
+    uint32_t n_free_areas;         /* free areas (after merging) */
+    uint64_t bytes_used;           /* pages of used areas, guard pages included */
+    uint64_t bytes_requested;      /* what the callers asked for */
+    uint64_t bytes_free;           /* the rest of the range */
+    uint64_t largest_free;         /* the largest free area */
+    double external_fragmentation; /* 1 - largest_free / bytes_free (0 when nothing is free) */
+    uint32_t pages_backed;         /* frames mapped in areas now */
     uint32_t guard_pages;
-    uint64_t allocs, frees;         /* successful vmalloc / vfree (kmalloc's areas included) */
-    uint64_t failed_allocs;         /* NO_SPACE, NO_FRAMES, NOMEM */
-    uint64_t bad_frees;             /* vfree refused */
-    uint64_t demand_faults;         /* pages backed by the fault handler */
-    uint64_t invlpgs;               /* INVLPGs issued to free areas */
+    uint64_t allocs, frees; /* successful vmalloc / vfree (kmalloc's areas included) */
+    uint64_t failed_allocs; /* NO_SPACE, NO_FRAMES, NOMEM */
+    uint64_t bad_frees;     /* vfree refused */
+    uint64_t demand_faults; /* pages backed by the fault handler */
+    uint64_t invlpgs;       /* INVLPGs issued to free areas */
     vmsim_area_fit_t fit;
 } vmsim_area_stats_t;
 
@@ -160,9 +160,8 @@ VMSIM_API vmsim_status_t vmsim_ksize(const vmsim_kernel_t *k, uint32_t addr, uin
  * copied (truncated to VMSIM_KMEM_NAME_MAX - 1).  No frame is taken
  * until the first allocation.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID,
  * VMSIM_ERR_NOMEM. */
-VMSIM_API vmsim_status_t vmsim_kmem_cache_create(vmsim_kernel_t *k, const char *name,
-                                                 uint32_t size, uint32_t align,
-                                                 vmsim_kmem_cache_t **out);
+VMSIM_API vmsim_status_t vmsim_kmem_cache_create(vmsim_kernel_t *k, const char *name, uint32_t size,
+                                                 uint32_t align, vmsim_kmem_cache_t **out);
 
 /* One object of the cache (contents undefined; poisoned in debug mode).
  * Errors as vmsim_kmalloc, and VMSIM_ERR_NOT_FOUND for an unknown cache. */
@@ -192,19 +191,19 @@ VMSIM_API vmsim_status_t vmsim_kmem_shrink(vmsim_kernel_t *k, uint32_t *pages_re
 /* One cache, as /proc/slabinfo would show it. */
 typedef struct vmsim_kmem_cache_stats {
     char name[VMSIM_KMEM_NAME_MAX];
-    bool kmalloc;               /* a kmalloc size class */
-    uint32_t object_size;       /* bytes per object as created */
-    uint32_t stride;            /* bytes between objects (alignment, red zones) */
+    bool kmalloc;         /* a kmalloc size class */
+    uint32_t object_size; /* bytes per object as created */
+    uint32_t stride;      /* bytes between objects (alignment, red zones) */
     uint32_t align;
     uint32_t pages_per_slab;
     uint32_t objects_per_slab;
     uint32_t objects_in_use;
-    uint32_t objects_free;      /* free objects in its slabs */
+    uint32_t objects_free; /* free objects in its slabs */
     uint32_t slabs_partial, slabs_full, slabs_empty;
-    uint32_t pages;             /* frames its slabs hold */
-    uint64_t bytes_requested;   /* live objects: what the callers asked for */
+    uint32_t pages;                /* frames its slabs hold */
+    uint64_t bytes_requested;      /* live objects: what the callers asked for */
     double internal_fragmentation; /* 1 - bytes_requested / (objects_in_use * stride) */
-    double utilization;         /* bytes_requested / (pages * 4096) */
+    double utilization;            /* bytes_requested / (pages * 4096) */
     uint64_t allocs, frees, failed_allocs, bad_frees;
     uint64_t slabs_created, slabs_released;
 } vmsim_kmem_cache_stats_t;
@@ -216,29 +215,28 @@ VMSIM_API vmsim_status_t vmsim_kmem_cache_stats(const vmsim_kernel_t *k,
 
 /* Statistics of up to `max` caches (kmalloc classes first, then named
  * caches in creation order); *n_total (may be NULL) gets how many. */
-VMSIM_API vmsim_status_t vmsim_kmem_slabinfo(const vmsim_kernel_t *k,
-                                             vmsim_kmem_cache_stats_t *out, uint32_t max,
-                                             uint32_t *n_total);
+VMSIM_API vmsim_status_t vmsim_kmem_slabinfo(const vmsim_kernel_t *k, vmsim_kmem_cache_stats_t *out,
+                                             uint32_t max, uint32_t *n_total);
 
 /* The slab allocator as a whole. */
 typedef struct vmsim_kmem_stats {
-    uint32_t n_caches;          /* kmalloc classes included */
+    uint32_t n_caches; /* kmalloc classes included */
     uint32_t slabs;
-    uint32_t slab_pages;        /* frames held by slabs */
+    uint32_t slab_pages; /* frames held by slabs */
     uint32_t objects_in_use, objects_free;
     uint64_t bytes_requested;
     double internal_fragmentation; /* over every cache, as per cache */
     double utilization;
-    uint32_t large_objects;     /* live kmallocs above VMSIM_KMALLOC_MAX (areas) */
-    uint32_t large_pages;       /* ... and the frames behind them */
+    uint32_t large_objects; /* live kmallocs above VMSIM_KMALLOC_MAX (areas) */
+    uint32_t large_pages;   /* ... and the frames behind them */
     uint64_t kmallocs, kfrees, cache_allocs, cache_frees, failed_allocs;
-    uint64_t double_frees;      /* bad frees, by kind (vmalloc's included) */
-    uint64_t invalid_frees;     /* never allocated (or not kernel memory at all) */
-    uint64_t interior_frees;    /* an address inside an object or area */
-    uint64_t mismatched_frees;  /* wrong cache, or kfree / vfree crossed */
-    uint64_t problems;          /* red-zone, poison and free-list damage found */
-    uint64_t slabs_reclaimed;   /* empty slabs given back to let an allocation succeed */
-    bool debug;                 /* red zones and poisoning are on */
+    uint64_t double_frees;     /* bad frees, by kind (vmalloc's included) */
+    uint64_t invalid_frees;    /* never allocated (or not kernel memory at all) */
+    uint64_t interior_frees;   /* an address inside an object or area */
+    uint64_t mismatched_frees; /* wrong cache, or kfree / vfree crossed */
+    uint64_t problems;         /* red-zone, poison and free-list damage found */
+    uint64_t slabs_reclaimed;  /* empty slabs given back to let an allocation succeed */
+    bool debug;                /* red zones and poisoning are on */
 } vmsim_kmem_stats_t;
 
 VMSIM_API vmsim_status_t vmsim_kmem_stats(const vmsim_kernel_t *k, vmsim_kmem_stats_t *out);

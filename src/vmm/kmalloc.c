@@ -98,7 +98,8 @@ static vmsim_status_t create_classes(struct kmem *km)
     for (uint32_t i = 0; i < KMALLOC_CLASSES; i++) {
         char name[VMSIM_KMEM_NAME_MAX];
         snprintf(name, sizeof name, "kmalloc-%u", (unsigned)class_sizes[i]);
-        vmsim_status_t rc = slab_cache_new(name, class_sizes[i], 8, true, km->debug, &km->kmalloc[i]);
+        vmsim_status_t rc =
+            slab_cache_new(name, class_sizes[i], 8, true, km->debug, &km->kmalloc[i]);
         if (rc)
             return rc;
         cache_link(km, km->kmalloc[i]);
@@ -296,8 +297,7 @@ vmsim_status_t vmsim_kmem_cache_create(vmsim_kernel_t *k, const char *name, uint
     if (!k || !name || !out)
         return VMSIM_ERR_NULL;
     *out = NULL;
-    if (size == 0 || size > VMSIM_KMEM_CACHE_MAX_SIZE || (align & (align - 1)) ||
-        align > VMM_PAGE)
+    if (size == 0 || size > VMSIM_KMEM_CACHE_MAX_SIZE || (align & (align - 1)) || align > VMM_PAGE)
         return VMSIM_ERR_INVALID;
     if (align < KMEM_MIN_SLOT)
         align = KMEM_MIN_SLOT; /* the free pointer is a word: keep it aligned */

@@ -33,7 +33,7 @@ struct kmem_check {
     vmsim_kernel_t *k;
     kmem_report_fn report;
     void *ctx;
-    uint8_t *image;   /* one slab, read through the bus */
+    uint8_t *image; /* one slab, read through the bus */
     uint32_t pfn[VMSIM_KMEM_MAX_SLAB_PAGES];
     uint8_t *visited; /* per object of the slab being walked */
 };
@@ -117,8 +117,7 @@ static void check_areas(struct kmem_check *kc)
         backed += ar->n_backed;
     }
     if (backed != km->va.pages_backed)
-        report(kc, VMSIM_CHECK_KMEM_ACCOUNTING, VMSIM_VMALLOC_BASE, 0, backed,
-               km->va.pages_backed);
+        report(kc, VMSIM_CHECK_KMEM_ACCOUNTING, VMSIM_VMALLOC_BASE, 0, backed, km->va.pages_backed);
 }
 
 /* --- slabs ----------------------------------------------------------------------- */
