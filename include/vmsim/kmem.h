@@ -258,8 +258,9 @@ typedef struct vmsim_kmem_problem {
     char cache[VMSIM_KMEM_NAME_MAX];
     uint32_t object;   /* the object's address */
     uint32_t vaddr;    /* the first damaged byte (FREELIST: the free pointer) */
-    uint32_t expected; /* the byte (or pointer) that should be there */
-    uint32_t actual;   /* what was found */
+    uint32_t expected; /* the byte that should be there (FREELIST: 0, as any free object of
+                          the slab, or 0 at the end of the list, would have been right) */
+    uint32_t actual;   /* the byte found (FREELIST: the bad pointer) */
 } vmsim_kmem_problem_t;
 
 /* The last damage the slab allocator found itself (on a free, or on an
