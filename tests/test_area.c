@@ -379,6 +379,29 @@ static void skip_invlpg_is_caught(void **state)
     vmsim_destroy(f.m);
 }
 
+static void without_global_pages(void **state)
+{
+    (void)state;
+    struct fx f;
+    vmsim_kernel_config_t kc;
+    vmsim_kernel_config_default(&kc);
+    kc.global_kernel = false;
+    up_cfg(&f, &kc);
+    uint32_t a, w;
+    vmsim_pid_t pid;
+    assert_int_equal(vmsim_vmalloc(f.k, 3 * PAGE, VMSIM_VM_DEMAND, &a), VMSIM_OK);
+    assert_int_equal(vmsim_write32(f.m, SUP, a + PAGE, 6), VMSIM_OK);
+    assert_int_equal(vmsim_proc_create(f.k, &pid), VMSIM_OK);
+    assert_int_equal(vmsim_proc_switch(f.k, pid), VMSIM_OK); /* flushes the kernel's entries */
+    assert_int_equal(vmsim_read32(f.m, SUP, a + PAGE, &w), VMSIM_OK);
+    assert_int_equal(w, 6);
+    uint64_t inv0 = kstats(&f).invlpgs;
+    assert_int_equal(vmsim_vfree(f.k, a), VMSIM_OK);
+    assert_int_equal(kstats(&f).invlpgs - inv0, 1);
+    assert_int_equal(vmsim_read32(f.m, SUP, a + PAGE, &w), VMSIM_ERR_PAGE_FAULT);
+    down(&f);
+}
+
 /* --- every address space sees the same areas ----------------------------------------- */
 
 static void shared_by_every_space(void **state)
@@ -614,6 +637,7 @@ int main(void)
         cmocka_unit_test(guard_page_faults),
         cmocka_unit_test(freed_area_faults),
         cmocka_unit_test(skip_invlpg_is_caught),
+        cmocka_unit_test(without_global_pages),
         cmocka_unit_test(shared_by_every_space),
         cmocka_unit_test(large_immediate_area),
         cmocka_unit_test(bad_frees),
