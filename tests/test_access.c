@@ -12,8 +12,8 @@
  *     access reaching past RAM is a bus error that stores nothing;
  *   - byte ranges go page by page and report how much was transferred
  *     before a fault; ranges that wrap past 4 GiB are refused;
- *   - the fault handler is called once per fault, the access is retried
- *     once, UNHANDLED returns the fault, faults inside the handler go back
+ *   - the fault handler is called once per fault, the access is restarted
+ *     at most once per page it touches, UNHANDLED returns the fault, faults inside the handler go back
  *     to the handler's own access, a retried access is not a second TLB
  *     lookup;
  *   - vmsim_last_fault / CR2, the two statistics banks, the translation

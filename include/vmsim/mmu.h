@@ -16,7 +16,8 @@
  *
  * A kernel running on the machine can register a fault handler; it is
  * called for each page fault, may fix the page tables (with accesses of
- * its own), and asks for the access to be retried once.
+ * its own), and asks for the access to be restarted (at most once per
+ * page the access touches).
  */
 #ifndef VMSIM_MMU_H
 #define VMSIM_MMU_H

@@ -8,7 +8,8 @@
  * page walk whose A/D bits are written back and whose result is cached.
  * Only when every piece has translated is data moved, so a faulting
  * write stores nothing.  A page fault goes to the kernel's handler, if
- * one is registered, and the access is retried once.
+ * one is registered, and the access is restarted -- at most once per page
+ * it touches, as an x86 instruction restarts after each handled fault.
  *
  *   vmsim_read32() --fast hit--> RAM                   (~30 instructions)
  *        |
@@ -291,6 +292,19 @@ static vmsim_status_t access_once(vmsim_machine_t *m, vmsim_access_t access, vms
     return VMSIM_OK;
 }
 
+/* Pass a fault to the kernel's handler; true when it asks for a restart. */
+static bool handle_fault(vmsim_machine_t *m, const vmsim_fault_t *raised)
+{
+    vmsim_fault_t fault = *raised;
+    m->in_handler = true;
+    vmsim_fault_action_t action = m->handler(m, &fault, m->handler_user);
+    m->in_handler = false;
+    if (action != VMSIM_FAULT_RETRY)
+        return false;
+    m->st->faults_handled++;
+    return true;
+}
+
 static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
                                  uint32_t vaddr, void *buf, uint8_t byte, unsigned size,
                                  vmsim_result_t *res)
@@ -299,17 +313,14 @@ static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsi
      * handler resolves -- at most once per page it touches. */
     unsigned looked_up = 0;
     unsigned restarts_left = (vaddr & 0xfff) + size > VMSIM_PAGE_SIZE ? 2 : 1;
-    vmsim_status_t rc = access_once(m, access, mode, vaddr, buf, byte, size, res, &looked_up);
-    while (rc == VMSIM_ERR_PAGE_FAULT && m->handler && !m->in_handler && restarts_left) {
-        vmsim_fault_t fault = res->fault;
-        m->in_handler = true;
-        vmsim_fault_action_t action = m->handler(m, &fault, m->handler_user);
-        m->in_handler = false;
-        if (action != VMSIM_FAULT_RETRY)
-            break;
-        m->st->faults_handled++;
-        restarts_left--;
+    vmsim_status_t rc;
+    for (;;) { /* one call site, so access_once stays inlined */
         rc = access_once(m, access, mode, vaddr, buf, byte, size, res, &looked_up);
+        if (rc != VMSIM_ERR_PAGE_FAULT || !m->handler || m->in_handler || !restarts_left)
+            break;
+        if (!handle_fault(m, &res->fault))
+            break;
+        restarts_left--;
     }
     res->status = rc;
     return rc;

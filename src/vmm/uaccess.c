@@ -12,10 +12,9 @@
  *   supervisor mode   VMSIM_ERR_KERNEL       the same, by the kernel
  *   either            VMSIM_ERR_NO_FRAMES    demand paging ran dry
  *
- * The MMU retries a faulting access once, and a value that straddles
- * two pages can fault on each: so a value access is repeated (at most
- * three times) while the handler keeps resolving.  Byte ranges go page
- * by page, like a string instruction.
+ * The MMU restarts an access after each fault the handler resolves, once
+ * per page it touches, so a value that straddles two untouched pages is
+ * one access.  Byte ranges go page by page, like a string instruction.
  */
 #include "vmm_internal.h"
 
@@ -50,14 +49,7 @@ static vmsim_status_t value_access(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_acc
     if (rc)
         return rc;
     vmsim_set_stats_bank(k->m, mode == VMSIM_USER ? VMSIM_BANK_PROGRAM : VMSIM_BANK_KERNEL, &saved);
-    for (int attempt = 0; attempt < 3; attempt++) {
-        uint64_t calls = k->handler_calls;
-        vmsim_result_t res;
-        rc = vmsim_access(k->m, access, mode, vaddr, buf, size, &res);
-        if (rc != VMSIM_ERR_PAGE_FAULT || k->handler_calls == calls ||
-            k->last_fault.status != VMSIM_OK)
-            break;
-    }
+    rc = vmsim_access(k->m, access, mode, vaddr, buf, size, NULL);
     vmsim_set_stats_bank(k->m, saved, NULL);
     return verdict(k, mode, rc);
 }
