@@ -94,6 +94,12 @@ static void boot_counts_kernel_bank(void **state)
     vmsim_destroy(m);
 }
 
+static vmsim_fault_action_t refuse_all(vmsim_machine_t *m, const vmsim_fault_t *f, void *user)
+{
+    (void)m, (void)f, (void)user;
+    return VMSIM_FAULT_UNHANDLED;
+}
+
 static void boot_refuses(void **state)
 {
     (void)state;
@@ -115,6 +121,11 @@ static void boot_refuses(void **state)
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k2), VMSIM_ERR_BUSY);
     vmsim_kernel_shutdown(k);
     vmsim_kernel_shutdown(NULL);
+    vmsim_destroy(m);
+    /* paging off but a handler already installed: the machine is taken */
+    m = new_machine(8u << 20);
+    assert_int_equal(vmsim_set_fault_handler(m, refuse_all, NULL), VMSIM_OK);
+    assert_int_equal(vmsim_kernel_boot(m, NULL, &k2), VMSIM_ERR_BUSY);
     vmsim_destroy(m);
 }
 

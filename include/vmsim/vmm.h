@@ -87,7 +87,8 @@ VMSIM_API void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg);
  * load CR3, set CR4.PSE/PGE as configured and CR0.PG|PE|WP; register the
  * fault handler.  The machine must outlive the kernel.  cfg NULL means
  * the defaults.  Returns VMSIM_OK and *out, or VMSIM_ERR_NULL,
- * VMSIM_ERR_BUSY (paging already on: another kernel owns the machine),
+ * VMSIM_ERR_BUSY (paging already on, or a fault handler installed:
+ * another kernel owns the machine),
  * VMSIM_ERR_INVALID (bad config), VMSIM_ERR_NO_FRAMES (RAM too small:
  * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM.  On failure
  * the machine is left with paging off and no handler. */

@@ -151,8 +151,8 @@ vmsim_status_t vmsim_kernel_boot(vmsim_machine_t *m, const vmsim_kernel_config_t
     if (rc)
         return rc;
     vmsim_read_reg(m, VMSIM_REG_CR0, &cr0);
-    if (cr0 & VMSIM_CR0_PG)
-        return VMSIM_ERR_BUSY;
+    if ((cr0 & VMSIM_CR0_PG) || vmsim_get_fault_handler(m, NULL))
+        return VMSIM_ERR_BUSY; /* another kernel (or program) owns the machine */
     vmsim_kernel_t *k = calloc(1, sizeof *k);
     if (!k)
         return VMSIM_ERR_NOMEM;
