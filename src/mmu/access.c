@@ -286,7 +286,7 @@ static vmsim_status_t access_once(vmsim_machine_t *m, vmsim_access_t access, vms
     if (buf || how == MOVE_FILL) {
         move_data(m, how, buf, byte, pa0, len0);
         if (len0 < size)
-            move_data(m, how, (uint8_t *)buf + (buf ? len0 : 0), byte, pa1, size - len0);
+            move_data(m, how, buf ? (uint8_t *)buf + len0 : NULL, byte, pa1, size - len0);
     }
     res->paddr = pa0;
     return VMSIM_OK;
