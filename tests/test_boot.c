@@ -12,33 +12,12 @@
 
 #include <vmsim/vmsim.h>
 
-static vmsim_machine_t *new_machine(uint64_t ram)
-{
-    vmsim_config_t cfg;
-    vmsim_machine_t *m = NULL;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = ram;
-    assert_int_equal(vmsim_create(&cfg, &m), VMSIM_OK);
-    return m;
-}
-
-static void assert_clean(vmsim_kernel_t *k)
-{
-    vmsim_check_report_t rep;
-    vmsim_status_t rc = vmsim_check(k, &rep);
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("problem: %s pid %d vaddr %08x pfn %u expected %llx actual %llx\n",
-                      vmsim_check_kind_text(rep.problems[i].kind), rep.problems[i].pid,
-                      rep.problems[i].vaddr, rep.problems[i].pfn,
-                      (unsigned long long)rep.problems[i].expected,
-                      (unsigned long long)rep.problems[i].actual);
-    assert_int_equal(rc, VMSIM_OK);
-}
+#include "kernel_rig.h"
 
 static void boot_layout(void **state)
 {
     (void)state;
-    vmsim_machine_t *m = new_machine(16u << 20);
+    vmsim_machine_t *m = krig_machine(16u << 20);
     vmsim_kernel_t *k = NULL;
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k), VMSIM_OK);
     uint64_t cr0, cr3, cr4;
@@ -67,14 +46,13 @@ static void boot_layout(void **state)
     assert_int_equal(st.page_tables, 255);
     assert_true(st.kernel_end > 0xC0000000u);
     assert_clean(k);
-    vmsim_kernel_shutdown(k);
-    vmsim_destroy(m);
+    krig_halt(k);
 }
 
 static void boot_counts_kernel_bank(void **state)
 {
     (void)state;
-    vmsim_machine_t *m = new_machine(16u << 20);
+    vmsim_machine_t *m = krig_machine(16u << 20);
     vmsim_kernel_t *k = NULL;
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k), VMSIM_OK);
     vmsim_stats_t prog, kern;
@@ -90,8 +68,7 @@ static void boot_counts_kernel_bank(void **state)
     vmsim_get_stats(m, VMSIM_BANK_KERNEL, &kern);
     assert_true(kern.walks > 0);
     assert_true(kern.invlpgs >= 1); /* temp slot */
-    vmsim_kernel_shutdown(k);
-    vmsim_destroy(m);
+    krig_halt(k);
 }
 
 static vmsim_fault_action_t refuse_all(vmsim_machine_t *m, const vmsim_fault_t *f, void *user)
@@ -105,13 +82,13 @@ static void boot_refuses(void **state)
     (void)state;
     vmsim_kernel_t *k = NULL;
     assert_int_equal(vmsim_kernel_boot(NULL, NULL, &k), VMSIM_ERR_NULL);
-    vmsim_machine_t *m = new_machine(512u << 10); /* 128 frames: too small */
+    vmsim_machine_t *m = krig_machine(512u << 10); /* 128 frames: too small */
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k), VMSIM_ERR_NO_FRAMES);
     uint64_t cr0;
     vmsim_read_reg(m, VMSIM_REG_CR0, &cr0);
     assert_false(cr0 & VMSIM_CR0_PG);
     vmsim_destroy(m);
-    m = new_machine(8u << 20);
+    m = krig_machine(8u << 20);
     vmsim_kernel_config_t cfg;
     vmsim_kernel_config_default(&cfg);
     cfg.flush_threshold = 1000;
@@ -123,7 +100,7 @@ static void boot_refuses(void **state)
     vmsim_kernel_shutdown(NULL);
     vmsim_destroy(m);
     /* paging off but a handler already installed: the machine is taken */
-    m = new_machine(8u << 20);
+    m = krig_machine(8u << 20);
     assert_int_equal(vmsim_set_fault_handler(m, refuse_all, NULL), VMSIM_OK);
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k2), VMSIM_ERR_BUSY);
     vmsim_destroy(m);
@@ -132,7 +109,7 @@ static void boot_refuses(void **state)
 static void spaces_switch(void **state)
 {
     (void)state;
-    vmsim_machine_t *m = new_machine(16u << 20);
+    vmsim_machine_t *m = krig_machine(16u << 20);
     vmsim_kernel_t *k = NULL;
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k), VMSIM_OK);
     vmsim_pid_t a, b;
@@ -161,14 +138,13 @@ static void spaces_switch(void **state)
     assert_int_equal(st1.page_tables, 255);
     assert_int_equal(st1.processes, 0);
     assert_clean(k);
-    vmsim_kernel_shutdown(k);
-    vmsim_destroy(m);
+    krig_halt(k);
 }
 
 static void two_kernels_isolated(void **state)
 {
     (void)state;
-    vmsim_machine_t *m1 = new_machine(8u << 20), *m2 = new_machine(8u << 20);
+    vmsim_machine_t *m1 = krig_machine(8u << 20), *m2 = krig_machine(8u << 20);
     vmsim_kernel_t *k1, *k2;
     assert_int_equal(vmsim_kernel_boot(m1, NULL, &k1), VMSIM_OK);
     assert_int_equal(vmsim_kernel_boot(m2, NULL, &k2), VMSIM_OK);
@@ -187,10 +163,8 @@ static void two_kernels_isolated(void **state)
     assert_int_equal(v2, 222);
     assert_clean(k1);
     assert_clean(k2);
-    vmsim_kernel_shutdown(k1);
-    vmsim_kernel_shutdown(k2);
-    vmsim_destroy(m1);
-    vmsim_destroy(m2);
+    krig_halt(k1);
+    krig_halt(k2);
 }
 
 int main(void)

@@ -16,67 +16,39 @@
 
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
-struct fx {
-    vmsim_machine_t *m;
-    vmsim_kernel_t *k;
-    vmsim_pid_t pid;
-    uint32_t a;
-};
-
-static void up(struct fx *f, unsigned bugs)
+/* Boot a kernel with `bugs` and one process, current, whose four pages
+ * at the address returned hold 0, 1, 2 and 3. */
+static uint32_t up(struct krig *f, unsigned bugs)
 {
-    vmsim_config_t cfg;
     vmsim_kernel_config_t kc;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = 16u << 20;
+    uint32_t a;
     vmsim_kernel_config_default(&kc);
     kc.bugs = bugs;
-    assert_int_equal(vmsim_create(&cfg, &f->m), VMSIM_OK);
-    assert_int_equal(vmsim_kernel_boot(f->m, &kc, &f->k), VMSIM_OK);
-    assert_int_equal(vmsim_proc_create(f->k, &f->pid), VMSIM_OK);
-    assert_int_equal(vmsim_proc_switch(f->k, f->pid), VMSIM_OK);
-    assert_int_equal(vmsim_mmap(f->k, f->pid, 0, 4 * PAGE, RW, 0, &f->a), VMSIM_OK);
+    krig_up_proc(f, 16u << 20, &kc);
+    assert_int_equal(vmsim_mmap(f->k, f->pid, 0, 4 * PAGE, RW, 0, &a), VMSIM_OK);
     for (uint32_t i = 0; i < 4; i++)
-        assert_int_equal(vmsim_write32(f->m, VMSIM_USER, f->a + i * PAGE, i), VMSIM_OK);
+        assert_int_equal(vmsim_write32(f->m, VMSIM_USER, a + i * PAGE, i), VMSIM_OK);
+    return a;
 }
 
-static void down(struct fx *f)
-{
-    vmsim_kernel_shutdown(f->k);
-    vmsim_destroy(f->m);
-}
-
-/* Run the checker; it must fail and report `kind` (returns that problem). */
-static vmsim_check_problem_t expect_problem(struct fx *f, vmsim_check_kind_t kind)
-{
-    vmsim_check_report_t rep;
-    assert_int_equal(vmsim_check(f->k, &rep), VMSIM_ERR_CORRUPT);
-    assert_true(rep.n_problems >= 1);
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        if (rep.problems[i].kind == kind)
-            return rep.problems[i];
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("got: %s\n", vmsim_check_kind_text(rep.problems[i].kind));
-    fail_msg("expected a '%s' problem", vmsim_check_kind_text(kind));
-    return rep.problems[0];
-}
-
-static uint32_t pte_paddr(struct fx *f, uint32_t va)
+static uint32_t pte_paddr(vmsim_machine_t *m, uint32_t va)
 {
     uint64_t cr3;
     uint32_t pde;
-    vmsim_read_reg(f->m, VMSIM_REG_CR3, &cr3);
-    vmsim_bus_read32(f->m, (cr3 & ~0xfffull) + (va >> 22) * 4, &pde);
+    vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
+    vmsim_bus_read32(m, (cr3 & ~0xfffull) + (va >> 22) * 4, &pde);
     return (pde & ~0xfffu) + ((va >> 12) & 1023) * 4;
 }
 
 static void clean_kernel(void **state)
 {
     (void)state;
-    struct fx f;
+    struct krig f;
     up(&f, 0);
     vmsim_check_report_t rep;
     assert_int_equal(vmsim_check(f.k, &rep), VMSIM_OK);
@@ -95,24 +67,24 @@ static void clean_kernel(void **state)
     assert_memory_equal(&s0, &s1, sizeof s0);
     for (int kind = VMSIM_CHECK_REFCOUNT; kind <= VMSIM_CHECK_ACCOUNTING; kind++)
         assert_non_null(vmsim_check_kind_text((vmsim_check_kind_t)kind));
-    down(&f);
+    krig_halt(f.k);
 }
 
 static void refcount_off_by_one(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, 0);
+    struct krig f;
+    uint32_t a = up(&f, 0);
     vmsim_pte_info_t q;
-    vmsim_proc_query(f.k, f.pid, f.a + PAGE, &q);
+    vmsim_proc_query(f.k, f.pid, a + PAGE, &q);
     vmsim_pmm_get(vmsim_kernel_pmm(f.k), q.pfn); /* one reference too many */
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_REFCOUNT);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_REFCOUNT);
     assert_int_equal(p.pfn, q.pfn);
     assert_int_equal(p.expected, 1);
     assert_int_equal(p.actual, 2);
     vmsim_pmm_put(vmsim_kernel_pmm(f.k), q.pfn, NULL);
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
-    down(&f);
+    krig_halt(f.k);
 }
 
 /* The kernel forgets INVLPG: fork write-protects the parent's pages but
@@ -121,66 +93,66 @@ static void refcount_off_by_one(void **state)
 static void missing_invlpg_bug(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, VMSIM_BUG_SKIP_INVLPG);
+    struct krig f;
+    uint32_t a = up(&f, VMSIM_BUG_SKIP_INVLPG);
     vmsim_pid_t child;
     assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_STALE_TLB);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
     assert_int_equal(p.pid, f.pid);
     assert_int_equal(p.vaddr & 0xfff, 0);
-    assert_true(p.vaddr >= f.a && p.vaddr < f.a + 4 * PAGE);
+    assert_true(p.vaddr >= a && p.vaddr < a + 4 * PAGE);
     assert_int_equal(p.tlb, VMSIM_DTLB);
     /* the consequence: the parent's write leaks into the child */
-    assert_int_equal(vmsim_write32(f.m, VMSIM_USER, f.a, 0xBAD), VMSIM_OK);
+    assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a, 0xBAD), VMSIM_OK);
     uint64_t v;
-    assert_int_equal(vmsim_proc_load(f.k, child, VMSIM_USER, f.a, 4, &v), VMSIM_OK);
+    assert_int_equal(vmsim_proc_load(f.k, child, VMSIM_USER, a, 4, &v), VMSIM_OK);
     assert_int_equal(v, 0xBAD);
-    down(&f);
+    krig_halt(f.k);
 }
 
 /* A PTE changed behind the kernel's back (through the bus): stale entry. */
 static void pte_changed_without_invlpg(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, 0);
-    uint32_t addr = pte_paddr(&f, f.a + 2 * PAGE), pte;
+    struct krig f;
+    uint32_t a = up(&f, 0);
+    uint32_t addr = pte_paddr(f.m, a + 2 * PAGE), pte;
     vmsim_bus_read32(f.m, addr, &pte);
     vmsim_bus_write32(f.m, addr, pte & ~VMSIM_PTE_RW);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_STALE_TLB);
-    assert_int_equal(p.vaddr, f.a + 2 * PAGE);
-    vmsim_invlpg(f.m, f.a + 2 * PAGE); /* what the kernel should have done */
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
+    assert_int_equal(p.vaddr, a + 2 * PAGE);
+    vmsim_invlpg(f.m, a + 2 * PAGE); /* what the kernel should have done */
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
     /* and pointing it at another frame */
     vmsim_bus_write32(f.m, addr, pte);
-    vmsim_write32(f.m, VMSIM_USER, f.a + 2 * PAGE, 1);
+    vmsim_write32(f.m, VMSIM_USER, a + 2 * PAGE, 1);
     vmsim_bus_write32(f.m, addr, (pte & 0xfff) | ((pte & ~0xfffu) + PAGE));
-    expect_problem(&f, VMSIM_CHECK_STALE_TLB);
-    down(&f);
+    expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
+    krig_halt(f.k);
 }
 
 static void fork_bugs(void **state)
 {
     (void)state;
-    struct fx f;
+    struct krig f;
     vmsim_pid_t child;
     up(&f, VMSIM_BUG_FORK_NO_REF);
     assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_REFCOUNT);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_REFCOUNT);
     assert_int_equal(p.expected, 2);
     assert_int_equal(p.actual, 1);
-    down(&f);
-    up(&f, VMSIM_BUG_COW_NO_RO);
+    krig_halt(f.k);
+    uint32_t a = up(&f, VMSIM_BUG_COW_NO_RO);
     assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
-    p = expect_problem(&f, VMSIM_CHECK_COW_WRITABLE);
-    assert_true(p.vaddr >= f.a && p.vaddr < f.a + 4 * PAGE);
-    down(&f);
+    p = expect_problem(f.k, VMSIM_CHECK_COW_WRITABLE);
+    assert_true(p.vaddr >= a && p.vaddr < a + 4 * PAGE);
+    krig_halt(f.k);
 }
 
 static void broken_directory(void **state)
 {
     (void)state;
-    struct fx f;
+    struct krig f;
     up(&f, 0);
     vmsim_proc_info_t info;
     vmsim_proc_get_info(f.k, f.pid, &info);
@@ -188,44 +160,44 @@ static void broken_directory(void **state)
     uint32_t saved;
     vmsim_bus_read32(f.m, pd + 800 * 4, &saved);
     vmsim_bus_write32(f.m, pd + 800 * 4, 0);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_KERNEL_HALF);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_KERNEL_HALF);
     assert_int_equal(p.pid, f.pid);
     assert_int_equal(p.vaddr, 800u << 22);
     vmsim_bus_write32(f.m, pd + 800 * 4, saved);
     vmsim_bus_read32(f.m, pd + 1023 * 4, &saved);
     vmsim_bus_write32(f.m, pd + 1023 * 4, saved + PAGE);
-    expect_problem(&f, VMSIM_CHECK_RECURSIVE);
+    expect_problem(f.k, VMSIM_CHECK_RECURSIVE);
     vmsim_bus_write32(f.m, pd + 1023 * 4, saved);
     vmsim_bus_write32(f.m, pd + 1022 * 4, saved);
-    expect_problem(&f, VMSIM_CHECK_WINDOW);
+    expect_problem(f.k, VMSIM_CHECK_WINDOW);
     vmsim_bus_write32(f.m, pd + 1022 * 4, 0);
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
-    down(&f);
+    krig_halt(f.k);
 }
 
 static void temp_slot_left_mapped(void **state)
 {
     (void)state;
-    struct fx f;
+    struct krig f;
     up(&f, 0);
     /* map a frame at temp slot 1 through the recursive mapping and forget it */
     assert_int_equal(vmsim_write32(f.m, VMSIM_SUPERVISOR,
                                    0xFFC00000u + (VMSIM_TEMP_SLOT1 >> 12) * 4,
                                    (300u << 12) | VMSIM_PTE_P | VMSIM_PTE_RW),
                      VMSIM_OK);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_WINDOW);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_WINDOW);
     assert_int_equal(p.vaddr, VMSIM_TEMP_SLOT1);
-    down(&f);
+    krig_halt(f.k);
 }
 
 static void stray_and_free_mappings(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, 0);
+    struct krig f;
+    uint32_t a = up(&f, 0);
     /* a PTE past the end of the region, pointing at a free frame */
-    uint32_t va = f.a + 8 * PAGE;
-    vmsim_bus_write32(f.m, pte_paddr(&f, va), (3000u << 12) | VMSIM_PTE_P | VMSIM_PTE_US);
+    uint32_t va = a + 8 * PAGE;
+    vmsim_bus_write32(f.m, pte_paddr(f.m, va), (3000u << 12) | VMSIM_PTE_P | VMSIM_PTE_US);
     vmsim_check_report_t rep;
     assert_int_equal(vmsim_check(f.k, &rep), VMSIM_ERR_CORRUPT);
     bool outside = false, free_mapped = false;
@@ -237,44 +209,44 @@ static void stray_and_free_mappings(void **state)
     }
     assert_true(outside);
     assert_true(free_mapped);
-    vmsim_bus_write32(f.m, pte_paddr(&f, va), 0);
+    vmsim_bus_write32(f.m, pte_paddr(f.m, va), 0);
     /* a writable PTE in a read-only region */
-    assert_int_equal(vmsim_mprotect(f.k, f.pid, f.a, PAGE, VMSIM_PROT_READ), VMSIM_OK);
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, a, PAGE, VMSIM_PROT_READ), VMSIM_OK);
     uint32_t pte;
-    vmsim_bus_read32(f.m, pte_paddr(&f, f.a), &pte);
-    vmsim_bus_write32(f.m, pte_paddr(&f, f.a), pte | VMSIM_PTE_RW);
-    expect_problem(&f, VMSIM_CHECK_PROTECTION);
-    vmsim_bus_write32(f.m, pte_paddr(&f, f.a), pte);
+    vmsim_bus_read32(f.m, pte_paddr(f.m, a), &pte);
+    vmsim_bus_write32(f.m, pte_paddr(f.m, a), pte | VMSIM_PTE_RW);
+    expect_problem(f.k, VMSIM_CHECK_PROTECTION);
+    vmsim_bus_write32(f.m, pte_paddr(f.m, a), pte);
     /* a frame freed under its mapping */
     vmsim_pte_info_t q;
-    vmsim_proc_query(f.k, f.pid, f.a + 3 * PAGE, &q);
+    vmsim_proc_query(f.k, f.pid, a + 3 * PAGE, &q);
     vmsim_pmm_t *pmm = vmsim_kernel_pmm(f.k);
-    vmsim_pmm_rmap_remove(pmm, q.pfn, f.pid, (f.a + 3 * PAGE) >> 12);
+    vmsim_pmm_rmap_remove(pmm, q.pfn, f.pid, (a + 3 * PAGE) >> 12);
     vmsim_pmm_put(pmm, q.pfn, NULL);
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_FREE_MAPPED);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_FREE_MAPPED);
     assert_int_equal(p.pfn, q.pfn);
-    assert_int_equal(p.vaddr, f.a + 3 * PAGE);
-    down(&f);
+    assert_int_equal(p.vaddr, a + 3 * PAGE);
+    krig_halt(f.k);
 }
 
 static void rmap_and_leaks(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, 0);
+    struct krig f;
+    uint32_t a = up(&f, 0);
     vmsim_pte_info_t q;
     vmsim_pmm_t *pmm = vmsim_kernel_pmm(f.k);
-    vmsim_proc_query(f.k, f.pid, f.a, &q);
+    vmsim_proc_query(f.k, f.pid, a, &q);
     vmsim_pmm_rmap_add(pmm, q.pfn, 77, 0x1234);
-    expect_problem(&f, VMSIM_CHECK_RMAP);
+    expect_problem(f.k, VMSIM_CHECK_RMAP);
     vmsim_pmm_rmap_remove(pmm, q.pfn, 77, 0x1234);
     uint32_t lost;
     vmsim_pmm_alloc(pmm, 0, &lost); /* allocated, never mapped */
-    vmsim_check_problem_t p = expect_problem(&f, VMSIM_CHECK_LEAK);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_LEAK);
     assert_int_equal(p.pfn, lost);
     vmsim_pmm_put(pmm, lost, NULL);
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
-    down(&f);
+    krig_halt(f.k);
 }
 
 int main(void)

@@ -14,54 +14,24 @@
 
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
-
-struct fx {
-    vmsim_machine_t *m;
-    vmsim_kernel_t *k;
-    vmsim_pid_t pid;
-};
-
-static void up(struct fx *f, const vmsim_kernel_config_t *kc)
-{
-    vmsim_config_t cfg;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = 32u << 20;
-    assert_int_equal(vmsim_create(&cfg, &f->m), VMSIM_OK);
-    assert_int_equal(vmsim_kernel_boot(f->m, kc, &f->k), VMSIM_OK);
-    assert_int_equal(vmsim_proc_create(f->k, &f->pid), VMSIM_OK);
-    assert_int_equal(vmsim_proc_switch(f->k, f->pid), VMSIM_OK);
-}
-
-static void down(struct fx *f)
-{
-    vmsim_check_report_t rep;
-    assert_int_equal(vmsim_check(f->k, &rep), VMSIM_OK);
-    vmsim_kernel_shutdown(f->k);
-    vmsim_destroy(f->m);
-}
-
-static vmsim_kernel_stats_t stats(const struct fx *f)
-{
-    vmsim_kernel_stats_t st;
-    vmsim_kernel_get_stats(f->k, &st);
-    return st;
-}
 
 static void zero_page_then_write(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a;
     uint64_t v = 1;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 4 * PAGE, RW, 0, &a), VMSIM_OK);
-    vmsim_kernel_stats_t st0 = stats(&f);
+    vmsim_kernel_stats_t st0 = kstats(f.k);
     assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, a, 4, &v), VMSIM_OK);
     assert_int_equal(v, 0);
     assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, a + PAGE, 4, &v), VMSIM_OK);
-    vmsim_kernel_stats_t st1 = stats(&f);
+    vmsim_kernel_stats_t st1 = kstats(f.k);
     assert_int_equal(st1.faults_zero_map - st0.faults_zero_map, 2);
     assert_int_equal(st1.frames_in_use - st0.frames_in_use, 1); /* the page table only */
     assert_int_equal(st1.invlpgs, st0.invlpgs); /* nothing was cached, nothing zeroed */
@@ -72,7 +42,7 @@ static void zero_page_then_write(void **state)
     assert_false(q0.writable);
     /* first write: a fresh frame replaces the zero frame */
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + 8, 4, 0xdead), VMSIM_OK);
-    vmsim_kernel_stats_t st2 = stats(&f);
+    vmsim_kernel_stats_t st2 = kstats(f.k);
     assert_int_equal(st2.faults_zero_break - st1.faults_zero_break, 1);
     assert_int_equal(st2.invlpgs - st1.invlpgs, 1); /* the temp slot that zeroed it */
     vmsim_proc_query(f.k, f.pid, a, &q0);
@@ -84,36 +54,36 @@ static void zero_page_then_write(void **state)
     assert_int_equal(v, 0);
     /* a first write goes straight to a fresh frame */
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + 2 * PAGE, 1, 7), VMSIM_OK);
-    vmsim_kernel_stats_t st3 = stats(&f);
+    vmsim_kernel_stats_t st3 = kstats(f.k);
     assert_int_equal(st3.faults_demand_zero - st2.faults_demand_zero, 1);
     vmsim_proc_info_t info;
     vmsim_proc_get_info(f.k, f.pid, &info);
     assert_int_equal(info.resident_pages, 3);
-    down(&f);
+    krig_down(&f);
 }
 
 static void without_zero_page(void **state)
 {
     (void)state;
-    struct fx f;
+    struct krig f;
     vmsim_kernel_config_t kc;
     vmsim_kernel_config_default(&kc);
     kc.zero_page = false;
-    up(&f, &kc);
+    krig_up_proc(&f, KRIG_RAM, &kc);
     uint32_t a;
     uint64_t v;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0, PAGE, RW, 0, &a), VMSIM_OK);
     assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, a, 4, &v), VMSIM_OK);
-    assert_int_equal(stats(&f).faults_demand_zero, 1);
-    assert_int_equal(stats(&f).faults_zero_map, 0);
-    down(&f);
+    assert_int_equal(kstats(f.k).faults_demand_zero, 1);
+    assert_int_equal(kstats(f.k).faults_zero_map, 0);
+    krig_down(&f);
 }
 
 static void segv_and_kernel_errors(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a;
     uint64_t v;
     vmsim_kfault_t kf;
@@ -137,19 +107,19 @@ static void segv_and_kernel_errors(void **state)
     vmsim_kernel_last_fault(f.k, &kf);
     assert_int_equal(kf.kind, VMSIM_KFAULT_KERNEL);
     assert_int_equal(kf.status, VMSIM_ERR_KERNEL);
-    vmsim_kernel_stats_t st = stats(&f);
+    vmsim_kernel_stats_t st = kstats(f.k);
     assert_int_equal(st.faults_segv, 3);
     assert_int_equal(st.faults_kernel, 3);
     assert_string_equal(vmsim_kfault_kind_name(VMSIM_KFAULT_COW_COPY), "cow-copy");
-    down(&f);
+    krig_down(&f);
 }
 
 /* What a trace replayer does: raw user-mode accesses on the machine. */
 static void raw_mmu_path(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0x08000000u, 64 * PAGE,
                                 VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC,
@@ -173,14 +143,14 @@ static void raw_mmu_path(void **state)
     assert_int_equal(kern.invlpgs, 64); /* one temp-slot unmap per zeroed frame */
     assert_true(kern.walks > 0);
     assert_int_equal(kern.faults, 0);
-    down(&f);
+    krig_down(&f);
 }
 
 static void page_crossing_value(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a;
     uint64_t v;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 2 * PAGE, RW, 0, &a), VMSIM_OK);
@@ -207,18 +177,18 @@ static void page_crossing_value(void **state)
     assert_int_equal(vmsim_proc_read(f.k, f.pid, VMSIM_USER, a + 2 * PAGE - 50, buf, 100, &done),
                      VMSIM_ERR_SEGV);
     assert_int_equal(done, 50);
-    down(&f);
+    krig_down(&f);
 }
 
 static void out_of_frames(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a;
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 8 * PAGE, RW, 0, &a), VMSIM_OK);
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a, 4, 1), VMSIM_OK);
-    vmsim_kernel_stats_t st = stats(&f);
+    vmsim_kernel_stats_t st = kstats(f.k);
     vmsim_pmm_set_cap(vmsim_kernel_pmm(f.k), st.frames_in_use);
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + PAGE, 4, 1), VMSIM_ERR_NO_FRAMES);
     vmsim_kfault_t kf;
@@ -232,40 +202,40 @@ static void out_of_frames(void **state)
     assert_int_equal(vmsim_check(f.k, &rep), VMSIM_OK);
     vmsim_pmm_set_cap(vmsim_kernel_pmm(f.k), 0);
     assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, a + PAGE, 4, 1), VMSIM_OK);
-    assert_int_equal(stats(&f).faults_oom, 2);
-    down(&f);
+    assert_int_equal(kstats(f.k).faults_oom, 2);
+    krig_down(&f);
 }
 
 static void large_demand_zero(void **state)
 {
     (void)state;
-    struct fx f;
-    up(&f, NULL);
+    struct krig f;
+    krig_up_proc(&f, KRIG_RAM, NULL);
     uint32_t a, v;
     assert_int_equal(
         vmsim_mmap(f.k, f.pid, 0x00400000u, 8u << 20, RW, VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
         VMSIM_OK);
-    vmsim_kernel_stats_t st0 = stats(&f);
+    vmsim_kernel_stats_t st0 = kstats(f.k);
     assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a + 0x123450, 77), VMSIM_OK);
     assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a + 0x3FFFFC, &v), VMSIM_OK);
     assert_int_equal(v, 0);
-    vmsim_kernel_stats_t st1 = stats(&f);
+    vmsim_kernel_stats_t st1 = kstats(f.k);
     assert_int_equal(st1.faults_large - st0.faults_large, 1);
     assert_int_equal(st1.frames_in_use - st0.frames_in_use, 1024);
     assert_int_equal(st1.invlpgs - st0.invlpgs, 0); /* zeroed through its own mapping */
     assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a + (4u << 20), &v), VMSIM_OK);
-    assert_int_equal(stats(&f).frames_in_use - st0.frames_in_use, 2048);
+    assert_int_equal(kstats(f.k).frames_in_use - st0.frames_in_use, 2048);
     /* a read-only 4 MiB region: zeroed writable, then made read-only (one INVLPG) */
     assert_int_equal(vmsim_mmap(f.k, f.pid, 0x01000000u, 4u << 20, VMSIM_PROT_READ,
                                 VMSIM_MAP_FIXED | VMSIM_MAP_LARGE, &a),
                      VMSIM_OK);
-    st0 = stats(&f);
+    st0 = kstats(f.k);
     assert_int_equal(vmsim_read32(f.m, VMSIM_USER, a, &v), VMSIM_OK);
-    assert_int_equal(stats(&f).invlpgs - st0.invlpgs, 1);
+    assert_int_equal(kstats(f.k).invlpgs - st0.invlpgs, 1);
     assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a, 1), VMSIM_ERR_PAGE_FAULT);
     assert_int_equal(vmsim_proc_exit(f.k, f.pid), VMSIM_OK);
-    assert_int_equal(stats(&f).user_frames, 0);
-    down(&f);
+    assert_int_equal(kstats(f.k).user_frames, 0);
+    krig_down(&f);
 }
 
 int main(void)

@@ -13,6 +13,8 @@
 
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
@@ -23,48 +25,17 @@ static uint32_t boot_frames;
 static int setup(void **state)
 {
     (void)state;
-    vmsim_config_t cfg;
-    vmsim_kernel_stats_t st;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = 64u << 20;
-    if (vmsim_create(&cfg, &m) || vmsim_kernel_boot(m, NULL, &k))
+    if (krig_boot(64u << 20, NULL, &m, &k))
         return -1;
-    vmsim_kernel_get_stats(k, &st);
-    boot_frames = st.frames_in_use;
+    boot_frames = kstats(k).frames_in_use;
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    vmsim_kernel_shutdown(k);
-    vmsim_destroy(m);
+    krig_halt(k);
     return 0;
-}
-
-static void assert_clean(void)
-{
-    vmsim_check_report_t rep;
-    vmsim_status_t rc = vmsim_check(k, &rep);
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("problem: %s pid %d vaddr %08x pfn %u\n",
-                      vmsim_check_kind_text(rep.problems[i].kind), rep.problems[i].pid,
-                      rep.problems[i].vaddr, rep.problems[i].pfn);
-    assert_int_equal(rc, VMSIM_OK);
-}
-
-static uint32_t frames_in_use(void)
-{
-    vmsim_kernel_stats_t st;
-    vmsim_kernel_get_stats(k, &st);
-    return st.frames_in_use;
-}
-
-static uint32_t load(vmsim_pid_t pid, uint32_t va)
-{
-    uint64_t v;
-    assert_int_equal(vmsim_proc_load(k, pid, VMSIM_USER, va, 4, &v), VMSIM_OK);
-    return (uint32_t)v;
 }
 
 /* A process with some of everything: private, shared, read-only, heap. */
@@ -102,10 +73,10 @@ static void fork_not_current(void **state)
     assert_int_equal(pi.n_regions, ci.n_regions);
     assert_int_equal(pi.brk, ci.brk);
     for (uint32_t i = 0; i < 16; i += 2)
-        assert_int_equal(load(c, a + i * PAGE), i);
-    assert_int_equal(load(c, 0x60000000u), 99);
-    assert_int_equal(load(c, 0x10000000u), 7);
-    assert_clean();
+        assert_int_equal(user_load(k, c, a + i * PAGE), i);
+    assert_int_equal(user_load(k, c, 0x60000000u), 99);
+    assert_int_equal(user_load(k, c, 0x10000000u), 7);
+    assert_clean(k);
     assert_int_equal(vmsim_proc_fork(k, 9999, &c), VMSIM_ERR_NOT_FOUND);
     assert_int_equal(vmsim_proc_fork(k, p, NULL), VMSIM_ERR_NULL);
     vmsim_pid_t list[8];
@@ -113,8 +84,8 @@ static void fork_not_current(void **state)
     vmsim_proc_exit(k, p);
     vmsim_proc_exit(k, c);
     vmsim_proc_exit(k, other);
-    assert_int_equal(frames_in_use(), boot_frames);
-    assert_clean();
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
+    assert_clean(k);
 }
 
 static void chain_and_exit_any_order(void **state)
@@ -129,21 +100,21 @@ static void chain_and_exit_any_order(void **state)
                                           1000u + (uint32_t)g),
                          VMSIM_OK);
     }
-    assert_clean();
+    assert_clean(k);
     for (int g = 1; g < 10; g++) {
-        assert_int_equal(load(pids[g], a + (uint32_t)g * PAGE), 1000u + (uint32_t)g);
-        assert_int_equal(load(pids[g], a), 0);
+        assert_int_equal(user_load(k, pids[g], a + (uint32_t)g * PAGE), 1000u + (uint32_t)g);
+        assert_int_equal(user_load(k, pids[g], a), 0);
         if (g < 9)
-            assert_int_equal(load(pids[g], a + (uint32_t)(g + 1) * PAGE),
+            assert_int_equal(user_load(k, pids[g], a + (uint32_t)(g + 1) * PAGE),
                              (g + 1) % 2 ? 0 : (uint32_t)(g + 1));
     }
     static const int order[10] = {4, 0, 9, 1, 8, 2, 7, 3, 6, 5};
     for (int i = 0; i < 10; i++) {
         vmsim_proc_switch(k, pids[order[(i + 3) % 10]]);
         assert_int_equal(vmsim_proc_exit(k, pids[order[i]]), VMSIM_OK);
-        assert_clean();
+        assert_clean(k);
     }
-    assert_int_equal(frames_in_use(), boot_frames);
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
     assert_int_equal(vmsim_proc_current(k), 0);
 }
 
@@ -162,8 +133,8 @@ static void exit_current(void **state)
     assert_int_equal(vmsim_proc_current(k), 0);
     uint64_t cr3;
     vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
-    assert_int_equal(frames_in_use(), boot_frames);
-    assert_clean();
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
+    assert_clean(k);
 }
 
 static void rmap_after_fork(void **state)
@@ -190,7 +161,7 @@ static void rmap_after_fork(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(e[0].pid, c);
     vmsim_proc_exit(k, c);
-    assert_int_equal(frames_in_use(), boot_frames);
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
 }
 
 static void fork_out_of_frames(void **state)
@@ -199,29 +170,29 @@ static void fork_out_of_frames(void **state)
     uint32_t a;
     vmsim_pid_t p = busy_process(&a), c;
     vmsim_pmm_t *pmm = vmsim_kernel_pmm(k);
-    uint32_t before = frames_in_use();
+    uint32_t before = kstats(k).frames_in_use;
     int failures = 0;
     for (uint32_t j = 0;; j++) {
         vmsim_pmm_fail_next(pmm, j, 1);
         vmsim_status_t rc = vmsim_proc_fork(k, p, &c);
         vmsim_pmm_fail_next(pmm, 0, 0);
-        assert_clean();
+        assert_clean(k);
         if (rc == VMSIM_OK)
             break;
         assert_int_equal(rc, VMSIM_ERR_NO_FRAMES);
-        assert_int_equal(frames_in_use(), before); /* nothing leaked */
+        assert_int_equal(kstats(k).frames_in_use, before); /* nothing leaked */
         assert_int_equal(vmsim_proc_list(k, NULL, 0), 1);
         failures++;
     }
     assert_true(failures >= 2); /* the directory and at least one page table */
     for (uint32_t i = 0; i < 16; i += 2)
-        assert_int_equal(load(p, a + i * PAGE), i);
+        assert_int_equal(user_load(k, p, a + i * PAGE), i);
     assert_int_equal(vmsim_proc_store(k, p, VMSIM_USER, a, 4, 5), VMSIM_OK);
-    assert_int_equal(load(c, a), 0);
+    assert_int_equal(user_load(k, c, a), 0);
     vmsim_proc_exit(k, c);
     vmsim_proc_exit(k, p);
-    assert_int_equal(frames_in_use(), boot_frames);
-    assert_clean();
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
+    assert_clean(k);
 }
 
 static void create_out_of_frames(void **state)
@@ -230,10 +201,10 @@ static void create_out_of_frames(void **state)
     vmsim_pid_t p;
     vmsim_pmm_fail_next(vmsim_kernel_pmm(k), 0, 1);
     assert_int_equal(vmsim_proc_create(k, &p), VMSIM_ERR_NO_FRAMES);
-    assert_int_equal(frames_in_use(), boot_frames);
+    assert_int_equal(kstats(k).frames_in_use, boot_frames);
     assert_int_equal(vmsim_proc_create(k, &p), VMSIM_OK);
     vmsim_proc_exit(k, p);
-    assert_clean();
+    assert_clean(k);
 }
 
 int main(void)

@@ -43,6 +43,8 @@
 
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define SUP       VMSIM_SUPERVISOR
 #define MAX_LIVE  400
 #define N_CACHES  3
@@ -99,14 +101,7 @@ static void fill_pattern(uint8_t *buf, uint32_t id, uint32_t size)
 
 static void check_clean(struct run *r)
 {
-    vmsim_check_report_t rep;
-    vmsim_status_t rc = vmsim_check(r->k, &rep);
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("problem: %s vaddr %08x pfn %u expected %llx actual %llx\n",
-                      vmsim_check_kind_text(rep.problems[i].kind), rep.problems[i].vaddr,
-                      rep.problems[i].pfn, (unsigned long long)rep.problems[i].expected,
-                      (unsigned long long)rep.problems[i].actual);
-    assert_int_equal(rc, VMSIM_OK);
+    assert_clean(r->k);
     r->n_checks++;
 }
 
@@ -282,10 +277,7 @@ static void compare_stats(struct run *r)
 
 static void boot(struct run *r, uint32_t seed)
 {
-    vmsim_config_t cfg;
     vmsim_kernel_config_t kc;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = 64u << 20;
     vmsim_kernel_config_default(&kc);
     kc.kmem_debug = seed & 1;
     memset(r, 0, sizeof *r);
@@ -294,7 +286,7 @@ static void boot(struct run *r, uint32_t seed)
     r->back = malloc(MAX_BYTES);
     assert_non_null(r->buf);
     assert_non_null(r->back);
-    assert_int_equal(vmsim_create(&cfg, &r->m), VMSIM_OK);
+    r->m = krig_machine(64u << 20);
     assert_int_equal(vmsim_kernel_boot(r->m, &kc, &r->k), VMSIM_OK);
     for (int i = 0; i < N_CACHES; i++) {
         char name[16] = "stress-0";
@@ -402,8 +394,7 @@ static void teardown(struct run *r)
     vmsim_area_stats(r->k, &as);
     assert_int_equal(as.n_free_areas, 1);
     assert_true(as.external_fragmentation == 0.0);
-    vmsim_kernel_shutdown(r->k);
-    vmsim_destroy(r->m);
+    krig_halt(r->k);
     free(r->buf);
     free(r->back);
 }

@@ -12,6 +12,8 @@
 
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define RW   (VMSIM_PROT_READ | VMSIM_PROT_WRITE)
 #define PAGE 4096u
 
@@ -22,10 +24,7 @@ static vmsim_pid_t pid;
 static int setup(void **state)
 {
     (void)state;
-    vmsim_config_t cfg;
-    vmsim_config_default(&cfg);
-    cfg.ram_bytes = 64u << 20;
-    if (vmsim_create(&cfg, &m) || vmsim_kernel_boot(m, NULL, &k) || vmsim_proc_create(k, &pid))
+    if (krig_boot(64u << 20, NULL, &m, &k) || vmsim_proc_create(k, &pid))
         return -1;
     return vmsim_proc_switch(k, pid);
 }
@@ -33,20 +32,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    vmsim_kernel_shutdown(k);
-    vmsim_destroy(m);
+    krig_halt(k);
     return 0;
-}
-
-static void assert_clean(void)
-{
-    vmsim_check_report_t rep;
-    vmsim_status_t rc = vmsim_check(k, &rep);
-    for (uint32_t i = 0; i < rep.n_stored; i++)
-        print_message("problem: %s vaddr %08x pfn %u\n",
-                      vmsim_check_kind_text(rep.problems[i].kind), rep.problems[i].vaddr,
-                      rep.problems[i].pfn);
-    assert_int_equal(rc, VMSIM_OK);
 }
 
 static vmsim_status_t put32(uint32_t va, uint32_t v)
@@ -85,7 +72,7 @@ static void mmap_placement(void **state)
     assert_int_equal(vmsim_mmap(k, pid, a, PAGE, RW, VMSIM_MAP_FIXED, &c), VMSIM_OK);
     assert_int_equal(c, a);
     assert_int_equal(get32(a, VMSIM_OK), 0);
-    assert_clean();
+    assert_clean(k);
     /* bad arguments */
     assert_int_equal(vmsim_mmap(k, pid, 0x123, PAGE, RW, VMSIM_MAP_FIXED, &c), VMSIM_ERR_INVALID);
     assert_int_equal(vmsim_mmap(k, pid, 0, 0, RW, 0, &c), VMSIM_ERR_INVALID);
@@ -103,7 +90,7 @@ static void mmap_placement(void **state)
     vmsim_proc_get_info(k, pid, &info);
     assert_int_equal(info.page_tables, 0);
     assert_int_equal(info.resident_pages, 0);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void munmap_splits(void **state)
@@ -137,7 +124,7 @@ static void munmap_splits(void **state)
     get32(a, VMSIM_ERR_SEGV);
     assert_int_equal(vmsim_munmap(k, pid, a, 8 * PAGE), VMSIM_OK);
     assert_int_equal(n_regions(), 0);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void mprotect_subrange(void **state)
@@ -155,13 +142,13 @@ static void mprotect_subrange(void **state)
     vmsim_kernel_last_fault(k, &f);
     assert_int_equal(f.error_code, VMSIM_PF_P | VMSIM_PF_W | VMSIM_PF_U);
     assert_int_equal(get32(a + PAGE, VMSIM_OK), 0xA1);
-    assert_clean();
+    assert_clean(k);
     /* PROT_NONE keeps the contents */
     assert_int_equal(vmsim_mprotect(k, pid, a + PAGE, PAGE, VMSIM_PROT_NONE), VMSIM_OK);
     get32(a + PAGE, VMSIM_ERR_SEGV);
     uint64_t v;
     assert_int_equal(vmsim_proc_load(k, pid, VMSIM_SUPERVISOR, a + PAGE, 4, &v), VMSIM_ERR_KERNEL);
-    assert_clean();
+    assert_clean(k);
     assert_int_equal(vmsim_mprotect(k, pid, a, 4 * PAGE, RW), VMSIM_OK);
     assert_int_equal(get32(a + PAGE, VMSIM_OK), 0xA1);
     assert_int_equal(put32(a + 2 * PAGE, 5), VMSIM_OK);
@@ -169,7 +156,7 @@ static void mprotect_subrange(void **state)
     assert_int_equal(vmsim_mprotect(k, pid, a, 5 * PAGE, VMSIM_PROT_READ), VMSIM_ERR_NOT_FOUND);
     assert_int_equal(put32(a, 9), VMSIM_OK);
     assert_int_equal(vmsim_munmap(k, pid, a, 4 * PAGE), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void reserve_commit(void **state)
@@ -185,7 +172,7 @@ static void reserve_commit(void **state)
     assert_int_equal(put32(a + 4 * PAGE, 44), VMSIM_OK);
     assert_int_equal(get32(a + 5 * PAGE, VMSIM_OK), 0);
     get32(a + 6 * PAGE, VMSIM_ERR_SEGV);
-    assert_clean();
+    assert_clean(k);
     assert_int_equal(vmsim_mdecommit(k, pid, a + 4 * PAGE, PAGE), VMSIM_OK);
     get32(a + 4 * PAGE, VMSIM_ERR_SEGV);
     assert_int_equal(vmsim_mcommit(k, pid, a + 4 * PAGE, PAGE, VMSIM_PROT_READ), VMSIM_OK);
@@ -193,7 +180,7 @@ static void reserve_commit(void **state)
     assert_int_equal(put32(a + 4 * PAGE, 1), VMSIM_ERR_SEGV);
     assert_int_equal(vmsim_mcommit(k, pid, a + 15 * PAGE, 3 * PAGE, RW), VMSIM_ERR_NOT_FOUND);
     assert_int_equal(vmsim_munmap(k, pid, a, 17 * PAGE), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void brk_sbrk(void **state)
@@ -224,7 +211,7 @@ static void brk_sbrk(void **state)
     assert_true(r[0].heap);
     assert_int_equal(vmsim_brk(k, pid, 0x10000000u, &cur), VMSIM_OK);
     assert_int_equal(vmsim_munmap(k, pid, a, PAGE), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void populate_and_large(void **state)
@@ -263,11 +250,11 @@ static void populate_and_large(void **state)
     assert_int_equal(vmsim_mprotect(k, pid, big + (4u << 20), 4u << 20, VMSIM_PROT_READ), VMSIM_OK);
     assert_int_equal(put32(big + (5u << 20), 1), VMSIM_ERR_SEGV);
     assert_int_equal(put32(big, 1), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
     assert_int_equal(vmsim_munmap(k, pid, big, 8u << 20), VMSIM_OK);
     vmsim_proc_get_info(k, pid, &info);
     assert_int_equal(info.resident_pages, 0);
-    assert_clean();
+    assert_clean(k);
 }
 
 static void shared_region(void **state)
@@ -281,9 +268,9 @@ static void shared_region(void **state)
     assert_true(q.writable);
     assert_int_equal(vmsim_munmap(k, pid, a + PAGE, PAGE), VMSIM_OK); /* split the object */
     assert_int_equal(put32(a + 2 * PAGE, 3), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
     assert_int_equal(vmsim_munmap(k, pid, a, 4 * PAGE), VMSIM_OK);
-    assert_clean();
+    assert_clean(k);
 }
 
 int main(void)

@@ -40,6 +40,8 @@
 #include <string.h>
 #include <vmsim/vmsim.h>
 
+#include "kernel_rig.h"
+
 #define MAX_PROCS  24
 #define WIN_BASE   0x40000000u
 #define WIN_PAGES  2048u /* 8 MiB: two page-directory slots */
@@ -309,17 +311,8 @@ static uint32_t large_count(const struct run *r)
 
 static void check_clean(struct run *r)
 {
-    vmsim_check_report_t rep;
-    vmsim_status_t rc = vmsim_check(r->k, &rep);
-    if (rc == VMSIM_OK)
-        return;
-    for (uint32_t i = 0; i < rep.n_stored; i++) {
-        const vmsim_check_problem_t *q = &rep.problems[i];
-        print_message("  %s: pid %d vaddr %08x pfn %u expected %llx actual %llx\n",
-                      vmsim_check_kind_text(q->kind), q->pid, q->vaddr, q->pfn,
-                      (unsigned long long)q->expected, (unsigned long long)q->actual);
-    }
-    fail_run(r, "vmsim_check");
+    if (krig_check(r->k, NULL) != VMSIM_OK)
+        fail_run(r, "vmsim_check");
 }
 
 static void expect(struct run *r, vmsim_status_t got, vmsim_status_t want, const char *op)
@@ -787,8 +780,7 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
     if (end_st.frames_in_use != boot_st.frames_in_use)
         fail_run(&r, "frames still in use after every process exited");
     *n_injected += r.n_injected;
-    vmsim_kernel_shutdown(r.k);
-    vmsim_destroy(r.m);
+    krig_halt(r.k);
 }
 
 static int env_int(const char *name, int dflt)
