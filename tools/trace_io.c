@@ -102,8 +102,10 @@ int tin_open_fd(struct trace_input *in, int fd, const char *name)
     memset(in, 0, sizeof *in);
     in->fd = fd;
     in->name = name;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        in->regular = true;
         in->file_size = (uint64_t)st.st_size;
+    }
     return sniff(in);
 }
 
@@ -229,7 +231,7 @@ size_t tin_peek(struct trace_input *in, void *buf, size_t len)
 
 bool tin_seekable(const struct trace_input *in)
 {
-    return in->fd >= 0 && in->file_size > 0 && lseek(in->fd, 0, SEEK_CUR) >= 0;
+    return in->fd >= 0 && in->regular && lseek(in->fd, 0, SEEK_CUR) >= 0;
 }
 
 int tin_rewind(struct trace_input *in)

@@ -28,6 +28,7 @@ struct trace_input {
     bool gzip;            /* the bytes are gzip data */
     bool eof;             /* no more bytes will come */
     bool in_member;       /* gzip: inside a member, its end marker not seen yet */
+    bool regular;         /* a regular file (tin_rewind can restart it, even when empty) */
     const char *name;     /* for messages: the path, or "<stdin>" */
     uint8_t peek[TIN_PEEK];
     size_t n_peek, peek_pos; /* plain data sniffed but not yet handed out */
