@@ -29,6 +29,9 @@
         }                                                                                          \
     } while (0)
 
+/* libFuzzer's entry point, defined by each target. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 struct membuf {
     FILE *f;
     char *text;
