@@ -112,9 +112,16 @@ int btrace_open(struct btrace_reader *br, struct trace_input *in)
     if (!rc)
         rc = parse_fixed(br, br->buf);
     if (!rc)
-        rc = read_exact(br, br->buf, br->h.data_offset - BTRACE_HEADER);
+        rc = read_exact(br, br->buf, 16u * br->h.n_regions);
     if (!rc)
         rc = parse_regions(br, br->buf);
+    /* the padding up to data_offset (up to 16 MiB) goes through buf in pieces */
+    size_t left = rc ? 0 : br->h.data_offset - BTRACE_HEADER - 16u * br->h.n_regions;
+    while (!rc && left) {
+        size_t n = left < BUF_SIZE ? left : BUF_SIZE;
+        rc = read_exact(br, br->buf, n);
+        left -= n;
+    }
     return rc;
 }
 
