@@ -217,6 +217,10 @@ int btrace_next(struct btrace_reader *br, struct trace_access *out, size_t max, 
         }
         const uint8_t *p = br->buf + br->pos, *lim = br->buf + br->end - (BTRACE_UNIT - 1);
         uint64_t units0 = br->units;
+        /* decode no unit beyond those the header promises, so that an
+         * extra one is reported as itself whatever the batch size */
+        if (br->h.n_units - units0 < (uint64_t)(lim - p + BTRACE_UNIT - 1) / BTRACE_UNIT)
+            lim = p + (br->h.n_units - units0) * BTRACE_UNIT;
         /* pending escapes in a local: stores to out[] could alias br's fields */
         bool pending = br->pending_size || br->pending_flags;
         while (p < lim && k + 1 < max) {
@@ -235,7 +239,7 @@ int btrace_next(struct btrace_reader *br, struct trace_access *out, size_t max, 
         }
         br->units = units0 + (uint64_t)(p - (br->buf + br->pos)) / BTRACE_UNIT;
         br->pos = (size_t)(p - br->buf);
-        if (br->units > br->h.n_units && !rc)
+        if (br->units == br->h.n_units && br->end - br->pos >= BTRACE_UNIT && !rc)
             rc = bad_data(br, "more units than the header promises");
     }
     *n = k;
