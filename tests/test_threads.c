@@ -278,12 +278,14 @@ struct proc {
     uint32_t n_reg;
 };
 
+struct live {
+    uint32_t at[MAX_KMEM], n; /* addresses allocated and not freed yet */
+};
+
 struct kwork {
     struct proc procs[MAX_PROCS];
     uint32_t n_procs;
-    uint32_t kmallocs[MAX_KMEM], n_kmallocs;
-    uint32_t vmallocs[MAX_KMEM], n_vmallocs;
-    uint32_t objects[MAX_KMEM], n_objects;
+    struct live kmallocs, vmallocs, objects; /* kmalloc, vmalloc, cache */
     vmsim_kmem_cache_t *cache;
     uint32_t boot_frames; /* frames in use right after boot */
 };
@@ -428,60 +430,67 @@ static void touch(struct job *j, uint32_t addr)
     mix(j, back);
 }
 
-static void op_kmalloc(struct job *j, struct kwork *w)
+/* Free rather than allocate: always when the list is full, else half
+ * the time when it is not empty. */
+static bool time_to_free(struct job *j, const struct live *l)
 {
-    uint32_t addr = 0;
-    if (w->n_kmallocs == MAX_KMEM || (w->n_kmallocs && below(j, 2))) {
-        uint32_t i = below(j, w->n_kmallocs);
-        touch(j, w->kmallocs[i]);
-        mix_status(j, vmsim_kfree(j->k, w->kmallocs[i]));
-        w->kmallocs[i] = w->kmallocs[--w->n_kmallocs];
-        return;
-    }
-    vmsim_status_t rc = vmsim_kmalloc(j->k, 4 + below(j, below(j, 4) ? 500 : 6000), &addr);
+    return l->n == MAX_KMEM || (l->n && below(j, 2));
+}
+
+/* Remove a random entry of the list and return it. */
+static uint32_t take(struct job *j, struct live *l)
+{
+    uint32_t i = below(j, l->n), addr = l->at[i];
+    l->at[i] = l->at[--l->n];
+    return addr;
+}
+
+/* An allocation's outcome: on success touch `at` and keep `addr`. */
+static void keep(struct job *j, struct live *l, vmsim_status_t rc, uint32_t addr, uint32_t at)
+{
     mix_status(j, rc);
     mix(j, addr);
     if (rc == VMSIM_OK) {
-        touch(j, addr);
-        w->kmallocs[w->n_kmallocs++] = addr;
+        touch(j, at);
+        l->at[l->n++] = addr;
     }
+}
+
+static void op_kmalloc(struct job *j, struct kwork *w)
+{
+    uint32_t addr = 0;
+    if (time_to_free(j, &w->kmallocs)) {
+        addr = take(j, &w->kmallocs);
+        touch(j, addr);
+        mix_status(j, vmsim_kfree(j->k, addr));
+        return;
+    }
+    uint32_t size = 4 + below(j, below(j, 4) ? 500 : 6000);
+    vmsim_status_t rc = vmsim_kmalloc(j->k, size, &addr);
+    keep(j, &w->kmallocs, rc, addr, addr);
 }
 
 static void op_cache(struct job *j, struct kwork *w)
 {
     uint32_t addr = 0;
-    if (w->n_objects == MAX_KMEM || (w->n_objects && below(j, 2))) {
-        uint32_t i = below(j, w->n_objects);
-        mix_status(j, vmsim_kmem_cache_free(j->k, w->cache, w->objects[i]));
-        w->objects[i] = w->objects[--w->n_objects];
+    if (time_to_free(j, &w->objects)) {
+        mix_status(j, vmsim_kmem_cache_free(j->k, w->cache, take(j, &w->objects)));
         return;
     }
     vmsim_status_t rc = vmsim_kmem_cache_alloc(j->k, w->cache, &addr);
-    mix_status(j, rc);
-    mix(j, addr);
-    if (rc == VMSIM_OK) {
-        touch(j, addr);
-        w->objects[w->n_objects++] = addr;
-    }
+    keep(j, &w->objects, rc, addr, addr);
 }
 
 static void op_vmalloc(struct job *j, struct kwork *w)
 {
     uint32_t addr = 0, pages = 1 + below(j, 4);
-    if (w->n_vmallocs == MAX_KMEM || (w->n_vmallocs && below(j, 2))) {
-        uint32_t i = below(j, w->n_vmallocs);
-        mix_status(j, vmsim_vfree(j->k, w->vmallocs[i]));
-        w->vmallocs[i] = w->vmallocs[--w->n_vmallocs];
+    if (time_to_free(j, &w->vmallocs)) {
+        mix_status(j, vmsim_vfree(j->k, take(j, &w->vmallocs)));
         return;
     }
+    uint32_t offset = below(j, pages) * PAGE + below(j, PAGE / 4) * 4;
     vmsim_status_t rc = vmsim_vmalloc(j->k, pages * PAGE, below(j, 4), &addr);
-    mix_status(j, rc);
-    mix(j, addr);
-    if (rc == VMSIM_OK) {
-        uint32_t page = below(j, pages);
-        touch(j, addr + page * PAGE + below(j, PAGE / 4) * 4);
-        w->vmallocs[w->n_vmallocs++] = addr;
-    }
+    keep(j, &w->vmallocs, rc, addr, addr + offset);
 }
 
 static void kernel_step(struct job *j, struct kwork *w)
@@ -555,12 +564,12 @@ static bool mix_kernel_stats(struct job *j)
 /* Free what is left and check that the kernel is whole. */
 static bool kernel_teardown(struct job *j, struct kwork *w)
 {
-    while (w->n_kmallocs)
-        mix_status(j, vmsim_kfree(j->k, w->kmallocs[--w->n_kmallocs]));
-    while (w->n_vmallocs)
-        mix_status(j, vmsim_vfree(j->k, w->vmallocs[--w->n_vmallocs]));
-    while (w->n_objects)
-        mix_status(j, vmsim_kmem_cache_free(j->k, w->cache, w->objects[--w->n_objects]));
+    while (w->kmallocs.n)
+        mix_status(j, vmsim_kfree(j->k, w->kmallocs.at[--w->kmallocs.n]));
+    while (w->vmallocs.n)
+        mix_status(j, vmsim_vfree(j->k, w->vmallocs.at[--w->vmallocs.n]));
+    while (w->objects.n)
+        mix_status(j, vmsim_kmem_cache_free(j->k, w->cache, w->objects.at[--w->objects.n]));
     MUST(j, vmsim_kmem_cache_destroy(j->k, w->cache));
     while (w->n_procs)
         MUST(j, vmsim_proc_exit(j->k, w->procs[--w->n_procs].pid));
