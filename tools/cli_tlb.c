@@ -25,7 +25,8 @@ bool cli_parse_tlb(const char *spec, vmsim_tlb_config_t *out, FILE *err, const c
     if (strlen(spec) >= sizeof buf)
         goto bad;
     strcpy(buf, spec);
-    for (char *p = strtok(buf, ","); p && n < 4; p = strtok(NULL, ","))
+    char *save = NULL;
+    for (char *p = strtok_r(buf, ",", &save); p && n < 4; p = strtok_r(NULL, ",", &save))
         field[n++] = p;
     if (n < 2 || !parse_u32(field[0], &c.entries))
         goto bad;

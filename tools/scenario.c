@@ -409,7 +409,9 @@ static int run_line(struct run *r, char *text)
     char *hash = strchr(text, '#');
     if (hash)
         *hash = '\0';
-    for (char *tok = strtok(text, " \t\r\n\v\f"); tok; tok = strtok(NULL, " \t\r\n\v\f")) {
+    char *save = NULL;
+    for (char *tok = strtok_r(text, " \t\r\n\v\f", &save); tok;
+         tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
         if (n == MAX_FIELDS)
             return fail(r, "too many fields");
         fields[n++] = tok;
