@@ -3,6 +3,9 @@
 #   make demo   install what is missing, build, and run the main job
 #   make test   install what is missing, build, run every ctest suite,
 #               then every suite again under valgrind memcheck
+#   make fuzz   build the libFuzzer targets (clang, the `fuzz` preset) and
+#               run each for FUZZ_SECONDS seconds (default 60), JOBS at a
+#               time; inputs found go to build/fuzz/fuzz-runs/NAME/corpus
 #
 # Both work on a fresh Debian 12 machine (as root they apt-get what is
 # missing; otherwise they say what to install).  Everything else is plain
@@ -15,9 +18,13 @@ WERROR     ?= OFF
 CMAKE_ARGS ?=
 
 PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils
+FUZZ_PACKAGES = clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD    = build/fuzz
+FUZZERS       = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 DEMO_PACKAGES = $(shell cat bench/demo-packages.txt 2>/dev/null)
 
-.PHONY: all deps demo-deps configure build test check memcheck asan demo bench docs install clean format
+.PHONY: all deps demo-deps configure build test check memcheck asan fuzz demo bench docs install clean format
 
 all: build
 
@@ -47,6 +54,27 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# Each fuzzer's output goes to $(FUZZ_BUILD)/fuzz-runs/NAME.log; a failure
+# prints its end (the input that failed is saved beside it, as crash-*).
+fuzz: deps
+	@bash .ci/install-deps.sh $(FUZZ_PACKAGES)
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@$(MAKE) --no-print-directory -j $(JOBS) $(addprefix fuzz-run-,$(FUZZERS))
+
+fuzz-run-%:
+	@mkdir -p $(FUZZ_BUILD)/fuzz-runs
+	@if cmake -DFUZZER=$(FUZZ_BUILD)/tests/fuzz_$* -DSEEDS=tests/fuzz/corpus/$* \
+	      -DWORK=$(FUZZ_BUILD)/fuzz-runs/$* -DRUNS=-1 -DSECONDS=$(FUZZ_SECONDS) -DKEEP=ON \
+	      $(if $(wildcard tests/fuzz/$*.dict),-DDICT=tests/fuzz/$*.dict) \
+	      -P tests/scripts/run_fuzzer.cmake >$(FUZZ_BUILD)/fuzz-runs/$*.log 2>&1; then \
+	  echo "fuzz_$*: $$(grep -h 'stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz-runs/$*.log | \
+	    awk '{print $$2}') runs in $(FUZZ_SECONDS) s, no failure"; \
+	else \
+	  tail -n 60 $(FUZZ_BUILD)/fuzz-runs/$*.log; echo "fuzz_$*: FAILED (see $(FUZZ_BUILD)/fuzz-runs/$*.log)"; \
+	  exit 1; \
+	fi
 
 demo: demo-deps build
 	@echo "=== vmsim run --explain examples/scenarios/01-first-walk.scn ==="
