@@ -18,8 +18,11 @@
  *      convert` promises;
  *   6. replayed through the kernel (trace_run) on a 2 MiB or 8 MiB
  *      machine, with 4 KiB or 4 MiB pages, demand paging or populated,
- *      chosen from the input's length: status 0, 1 or 2 with a message,
- *      and simulated RAM running out is one of those, never a crash.
+ *      split or unified TLBs of several geometries and policies, chosen
+ *      from the input's length: status 0, 1 or 2 with a message, and
+ *      simulated RAM running out is one of those, never a crash;
+ *   7. after a populated replay, `vmsim sweep` of the same TLB counts
+ *      the same lookups, hits, misses and evictions.
  */
 #include "fuzz_trace.h"
 
@@ -104,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strict.rc == 0 && !strict.binary)
         convert_round_trip(plain.path, &strict);
 
-    replay_check(plain.path, size % 3 ? 2u << 20 : 8u << 20, size % 5 == 4, size % 4 == 3,
-                 size % 2);
+    struct replay_choice ch = choose_replay(size, size % 2);
+    replay_check(plain.path, &ch);
 
     trace_result_free(&strict);
     memfile_close(&plain);

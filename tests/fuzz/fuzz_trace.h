@@ -10,7 +10,9 @@
  *   gzip_of()          the input compressed, in one or two gzip
  *                      members, to check that gzip changes nothing;
  *   replay_check()     the whole `vmsim trace` path (trace_run) on a
- *                      small machine, so that RAM can run out.
+ *                      small machine, so that RAM can run out, and
+ *                      after a populated replay, `vmsim sweep` of the
+ *                      same TLB against it.
  */
 #ifndef VMSIM_FUZZ_TRACE_H
 #define VMSIM_FUZZ_TRACE_H
@@ -20,6 +22,7 @@
 #include <zlib.h>
 
 #include "fuzz_util.h"
+#include "sweep.h"
 #include "trace_reader.h"
 #include "trace_run.h"
 
@@ -216,20 +219,90 @@ static inline void same_result(const struct trace_result *a, const struct trace_
                    "%s: item %zu differs", what, i);
 }
 
-/* Replay the trace at `path` as `vmsim trace` does, on a machine of
- * `ram` bytes; check the status and that a failure says why.  Returns
+/* How a trace is replayed: chosen from the input's length, so that the
+ * corpus covers every combination. */
+struct replay_choice {
+    uint64_t ram;
+    bool large, populate, skip_bad, split, direct;
+    vmsim_tlb_config_t tlb;
+};
+
+static inline struct replay_choice choose_replay(size_t size, bool skip_bad)
+{
+    static const uint32_t geo[][3] = {{1, 1, VMSIM_TLB_LRU},   {4, 2, VMSIM_TLB_FIFO},
+                                      {8, 4, VMSIM_TLB_PLRU},  {16, 16, VMSIM_TLB_LRU},
+                                      {8, 2, VMSIM_TLB_RANDOM}, {64, 4, VMSIM_TLB_LRU}};
+    struct replay_choice ch;
+    ch.ram = size % 3 ? 2u << 20 : 8u << 20;
+    ch.large = size % 5 == 4;
+    ch.populate = size % 4 == 3;
+    ch.skip_bad = skip_bad;
+    ch.split = size % 7 != 2;
+    ch.direct = size % 11 == 5;
+    const uint32_t *g = geo[(size / 3) % (sizeof geo / sizeof geo[0])];
+    ch.tlb = vmsim_tlb_config(g[0], g[1], (vmsim_tlb_policy_t)g[2]);
+    ch.tlb.seed = (uint32_t)size;
+    return ch;
+}
+
+/* `vmsim sweep` of one configuration against the populated replay that
+ * just succeeded: the same lookups, hits, misses and evictions per TLB,
+ * the same accesses per kind (docs/tlb-studies.md). */
+static inline void sweep_check(const char *path, const struct replay_choice *ch,
+                               const struct trace_run_output *out)
+{
+    struct sweep s;
+    FUZZ_CHECK(sweep_init(&s, &ch->tlb, 1, ch->split, ch->large ? 22 : 12, ch->direct) == 0,
+               "sweep_init");
+    struct trace_reader *r = calloc(1, sizeof *r);
+    struct trace_access *batch = malloc(TRACE_BATCH * sizeof *batch);
+    FUZZ_CHECK(r && batch, "out of memory");
+    FUZZ_CHECK(trace_reader_open(r, path, ch->skip_bad) == 0, "reopen: %s", r->err);
+    size_t n;
+    int rc;
+    while ((rc = trace_reader_next(r, batch, TRACE_BATCH, &n)) == 0 && n)
+        FUZZ_CHECK(sweep_run(&s, batch, n) == 0, "sweep_run");
+    FUZZ_CHECK(rc == 0, "the trace the replay read fails for the sweep: %s", r->err);
+    sweep_finish(&s);
+    const vmsim_tlb_stats_t *side[2] = {&out->r.program.dtlb, &out->r.program.itlb};
+    for (unsigned d = 0; d < s.n_sides; d++) {
+        const struct sweep_counts *c = &s.rows[0].side[d];
+        FUZZ_CHECK(c->lookups == side[d]->lookups && c->hits == side[d]->hits &&
+                       c->misses == side[d]->misses && c->evictions == side[d]->evictions,
+                   "%u,%u,%s %s side %u: sweep %llu/%llu/%llu/%llu, replay %llu/%llu/%llu/%llu",
+                   ch->tlb.entries, ch->tlb.ways, vmsim_tlb_policy_name(ch->tlb.policy),
+                   ch->split ? "split" : "unified", d, (unsigned long long)c->lookups,
+                   (unsigned long long)c->hits, (unsigned long long)c->misses,
+                   (unsigned long long)c->evictions, (unsigned long long)side[d]->lookups,
+                   (unsigned long long)side[d]->hits, (unsigned long long)side[d]->misses,
+                   (unsigned long long)side[d]->evictions);
+    }
+    for (int k = 0; k < TRACE_KINDS; k++)
+        FUZZ_CHECK(s.access[k] == out->r.access[k], "%s: sweep %llu, replay %llu",
+                   trace_kind_name((unsigned)k), (unsigned long long)s.access[k],
+                   (unsigned long long)out->r.access[k]);
+    trace_reader_close(r);
+    free(r);
+    free(batch);
+    sweep_free(&s);
+}
+
+/* Replay the trace at `path` as `vmsim trace` does (trace_run), on a
+ * small machine; check the status and that a failure says why; after a
+ * populated replay that succeeded, check the sweep against it.  Returns
  * the status. */
-static inline int replay_check(const char *path, uint64_t ram, bool large, bool populate,
-                               bool skip_bad)
+static inline int replay_check(const char *path, const struct replay_choice *ch)
 {
     struct trace_run_options opt;
     memset(&opt, 0, sizeof opt);
     opt.path = path;
     replay_config_default(&opt.replay);
-    opt.replay.machine.ram_bytes = ram;
-    opt.replay.page_shift = large ? 22 : 12;
-    opt.replay.populate = populate;
-    opt.skip_bad = skip_bad;
+    opt.replay.machine.ram_bytes = ch->ram;
+    opt.replay.machine.split_tlb = ch->split;
+    opt.replay.machine.dtlb = opt.replay.machine.itlb = ch->tlb;
+    opt.replay.page_shift = ch->large ? 22 : 12;
+    opt.replay.populate = ch->populate;
+    opt.skip_bad = ch->skip_bad;
     struct trace_run_output out;
     struct membuf err;
     membuf_open(&err);
@@ -246,6 +319,8 @@ static inline int replay_check(const char *path, uint64_t ram, bool large, bool 
         trace_report_csv(rep.f, "fuzz", &opt, &out, true);
         membuf_close(&rep);
         membuf_free(&rep);
+        if (ch->populate)
+            sweep_check(path, ch, &out);
     }
     membuf_free(&err);
     return rc;
