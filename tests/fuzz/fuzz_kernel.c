@@ -24,7 +24,9 @@
  *     tables against regions, the kernel half, the TLBs against the
  *     tables, the slab and area allocators), and vmsim_pmm_verify() too;
  *   - a process the kernel says exists is listed, one that was exited
- *     is not.
+ *     is not;
+ *   - values stored in user memory are still there (a small shadow of
+ *     the last stores, forgotten only when something may change them).
  * At the end every process exits, every kernel object is freed, every
  * cache destroyed and empty slabs released: the frames in use must be
  * exactly those the boot left in use (no frame leaked on any error path).
@@ -69,6 +71,13 @@ struct ctx {
     bool cache_live[MAX_CACHES];
     unsigned op;
     const char *what;
+    struct stored {
+        vmsim_pid_t pid;
+        uint32_t vaddr;
+        unsigned size; /* 0: slot unused */
+        uint64_t value;
+    } stored[16];      /* values stored in user memory that must still be there */
+    unsigned next_stored;
 };
 
 /* --- checking ------------------------------------------------------------- */
@@ -77,6 +86,54 @@ static void status_ok(struct ctx *c, vmsim_status_t rc)
 {
     FUZZ_CHECK((unsigned)rc < VMSIM_STATUS_COUNT, "op %u (%s) returned %d", c->op, c->what,
                (int)rc);
+}
+
+/* --- the data shadow ---------------------------------------------------------
+ * A few values stored with vmsim_proc_store() are remembered and read
+ * back at every check: data is never lost.  Conservatively, a value is
+ * forgotten when anything may legitimately change it: a write of any
+ * process to an overlapping address (shared regions), or an mmap,
+ * munmap, mcommit, mdecommit, brk or exit of its process. */
+
+static void forget_range(struct ctx *c, uint32_t vaddr, uint64_t len)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        struct stored *st = &c->stored[i];
+        if (st->size && st->vaddr < (uint64_t)vaddr + len && vaddr < (uint64_t)st->vaddr + st->size)
+            st->size = 0;
+    }
+}
+
+static void forget_pid(struct ctx *c, vmsim_pid_t pid)
+{
+    for (unsigned i = 0; i < 16; i++)
+        if (c->stored[i].pid == pid)
+            c->stored[i].size = 0;
+}
+
+static void remember(struct ctx *c, vmsim_pid_t pid, uint32_t vaddr, unsigned size, uint64_t value)
+{
+    forget_range(c, vaddr, size);
+    if (size < 8)
+        value &= (1ull << (8 * size)) - 1;
+    c->stored[c->next_stored++ % 16] = (struct stored){pid, vaddr, size, value};
+}
+
+static void check_data(struct ctx *c)
+{
+    vmsim_pid_t current = vmsim_proc_current(c->k);
+    for (unsigned i = 0; i < 16; i++) {
+        const struct stored *st = &c->stored[i];
+        uint64_t v = 0;
+        if (st->size &&
+            vmsim_proc_load(c->k, st->pid, VMSIM_SUPERVISOR, st->vaddr, st->size, &v) == VMSIM_OK)
+            FUZZ_CHECK(v == st->value,
+                       "after op %u (%s): pid %d 0x%x holds 0x%llx, 0x%llx was stored there",
+                       c->op, c->what, st->pid, st->vaddr, (unsigned long long)v,
+                       (unsigned long long)st->value);
+    }
+    if (current && vmsim_proc_current(c->k) != current)
+        FUZZ_CHECK(vmsim_proc_switch(c->k, current) == VMSIM_OK, "switch back");
 }
 
 static void check_kernel(struct ctx *c)
@@ -106,6 +163,7 @@ static void check_kernel(struct ctx *c)
             found = list[j] == c->pids[i];
         FUZZ_CHECK(found, "pid %d is not listed", c->pids[i]);
     }
+    check_data(c);
 }
 
 /* --- picking arguments -------------------------------------------------------- */
@@ -290,6 +348,7 @@ static void op_process(struct ctx *c)
         status_ok(c, rc);
         if (rc == VMSIM_OK)
             remove_pid(c, pid);
+        forget_pid(c, pid);
         break;
     default:
         c->what = "proc_switch";
@@ -309,14 +368,20 @@ static void op_map(struct ctx *c)
     case 1: {
         unsigned prot = pick_prot(c), flags = pick_flags(c);
         c->what = "mmap";
+        forget_pid(c, pid);
         rc = vmsim_mmap(c->k, pid, addr, len, prot, flags, (take8(&c->in) & 1) ? NULL : &out);
         break;
     }
-    case 2: c->what = "munmap"; rc = vmsim_munmap(c->k, pid, addr, len); break;
+    case 2: c->what = "munmap"; forget_pid(c, pid); rc = vmsim_munmap(c->k, pid, addr, len); break;
     case 3: c->what = "mprotect"; rc = vmsim_mprotect(c->k, pid, addr, len, pick_prot(c)); break;
-    case 4: c->what = "mcommit"; rc = vmsim_mcommit(c->k, pid, addr, len, pick_prot(c)); break;
-    case 5: c->what = "mdecommit"; rc = vmsim_mdecommit(c->k, pid, addr, len); break;
+    case 4:
+        c->what = "mcommit";
+        forget_pid(c, pid);
+        rc = vmsim_mcommit(c->k, pid, addr, len, pick_prot(c));
+        break;
+    case 5: c->what = "mdecommit"; forget_pid(c, pid); rc = vmsim_mdecommit(c->k, pid, addr, len); break;
     default:
+        forget_pid(c, pid);
         if (take8(&c->in) & 1) {
             c->what = "brk";
             rc = vmsim_brk(c->k, pid, (take8(&c->in) & 1) ? 0x10000000u + len : addr,
@@ -384,7 +449,10 @@ static void op_access(struct ctx *c)
         if (!store_allowed(c, mode, addr, size))
             return;
         c->what = "proc_store";
+        forget_range(c, addr, size);
         rc = vmsim_proc_store(c->k, pid, mode, addr, size, value);
+        if (rc == VMSIM_OK && addr < VMSIM_USER_END)
+            remember(c, pid, addr, size, value);
         break;
     case 2:
         c->what = "proc_read";
@@ -394,6 +462,7 @@ static void op_access(struct ctx *c)
         if (!store_allowed(c, mode, addr, len))
             return;
         c->what = "proc_write";
+        forget_range(c, addr, len);
         rc = vmsim_proc_write(c->k, pid, mode, addr, buf, len, (value & 2) ? NULL : &done);
         break;
     case 4:
@@ -404,6 +473,7 @@ static void op_access(struct ctx *c)
         if (!store_allowed(c, VMSIM_SUPERVISOR, addr, len))
             return;
         c->what = "copy_to_user";
+        forget_range(c, addr, len);
         rc = vmsim_copy_to_user(c->k, pid, addr, buf, len);
         break;
     case 6:
@@ -415,6 +485,7 @@ static void op_access(struct ctx *c)
         if (!store_allowed(c, mode, addr, len % 300 + 1))
             return;
         c->what = "proc_write_string";
+        forget_range(c, addr, len % 300 + 1);
         rc = vmsim_proc_write_string(c->k, pid, mode, addr, (char *)buf);
         break;
     }
@@ -443,6 +514,7 @@ static void op_raw(struct ctx *c)
     } else {
         if (!store_allowed(c, mode, addr, 8))
             return;
+        forget_range(c, addr, 8);
         rc = vmsim_write64(c->m, mode, addr, value);
     }
     status_ok(c, rc);
@@ -784,7 +856,9 @@ static bool boot(struct ctx *c)
     vmsim_kernel_t *k = NULL;
     if (busy == 1) {
         vmsim_write_reg(c->m, VMSIM_REG_CR0, VMSIM_CR0_PE | VMSIM_CR0_PG);
-        FUZZ_CHECK(vmsim_kernel_boot(c->m, &kc, &k) == VMSIM_ERR_BUSY, "boot with paging on");
+        vmsim_status_t busy_rc = vmsim_kernel_boot(c->m, &kc, &k);
+        FUZZ_CHECK((busy_rc == VMSIM_ERR_BUSY || busy_rc == VMSIM_ERR_INVALID) && !k,
+                   "boot with paging on: %s", vmsim_status_name(busy_rc));
         vmsim_write_reg(c->m, VMSIM_REG_CR0, 0);
     }
     c->what = "vmsim_kernel_boot";
