@@ -14,11 +14,7 @@
  * addresses never allocated.  The frame allocator is told to fail
  * allocations and capped, so RAM runs out in the middle of operations.
  *
- * What must hold after every call (vmsim_check() walks every page table
- * and frame, so after the first CHECK_ALL_OPS calls it runs after every
- * 4th call; a failure then names the call that found it, and
- * VMSIM_FUZZ_CHECK_ALL=1 in the environment checks after every call to
- * find the one that caused it):
+ * What must hold after every call:
  *   - the status is a vmsim_status_t;
  *   - vmsim_check() finds nothing wrong (refcounts, reverse maps, page
  *     tables against regions, the kernel half, the TLBs against the
@@ -41,7 +37,6 @@
 #include "vmsim/vmsim.h"
 
 #define MAX_OPS 160
-#define CHECK_ALL_OPS 8  /* vmsim_check after each of the first ops, then every 4th */
 #define MAX_PIDS 32
 #define MAX_OBJS 64
 #define MAX_CACHES 8
@@ -914,9 +909,6 @@ static void tear_down(struct ctx *c, uint32_t frames_at_boot)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ctx c;
-    static int check_all = -1; /* VMSIM_FUZZ_CHECK_ALL=1: check after every op */
-    if (check_all < 0)
-        check_all = getenv("VMSIM_FUZZ_CHECK_ALL") != NULL;
     memset(&c, 0, sizeof c);
     c.in = (struct bytes){data, size, 0};
     if (!boot(&c))
@@ -940,10 +932,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 10: op_inject(&c); break;
         default: op_query(&c); break;
         }
-        if (c.op < CHECK_ALL_OPS || c.op % 4 == 3 || check_all)
-            check_kernel(&c);
+        check_kernel(&c);
     }
-    check_kernel(&c);
     tear_down(&c, frames_at_boot);
     vmsim_kernel_shutdown(c.k);
     FUZZ_CHECK(vmsim_get_fault_handler(c.m, NULL) == NULL, "shutdown left the handler");
