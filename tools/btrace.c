@@ -165,6 +165,11 @@ static int slow_unit(struct btrace_reader *br, uint32_t v, uint8_t meta, struct 
     if (size) {
         if (br->pending_size && size != 63)
             return bad_data(br, "a SIZE escape is not followed by a unit of size field 63");
+        if (br->in_split && (br->pending_flags || kind != br->split_kind))
+            return bad_data(br, "the first piece of a split access is not followed by its rest "
+                                "(an access unit of its kind without a SPLIT escape)");
+        br->in_split = br->pending_flags != 0;
+        br->split_kind = (uint8_t)kind;
         out[(*n)++] = (struct trace_access){v, (uint16_t)(br->pending_size ? br->pending_size : size),
                                             (uint8_t)kind, br->pending_flags};
         br->pending_size = 0;
@@ -198,6 +203,9 @@ static int at_end(struct btrace_reader *br)
                  (unsigned long long)br->h.n_units, (unsigned long long)br->units);
         return 2;
     }
+    if (br->pending_size || br->pending_flags || br->in_split)
+        return bad_data(br, "truncated binary trace: the file ends after an escape or inside a "
+                            "split access");
     return 0;
 }
 
@@ -222,7 +230,7 @@ int btrace_next(struct btrace_reader *br, struct trace_access *out, size_t max, 
         if (br->h.n_units - units0 < (uint64_t)(lim - p + BTRACE_UNIT - 1) / BTRACE_UNIT)
             lim = p + (br->h.n_units - units0) * BTRACE_UNIT;
         /* pending escapes in a local: stores to out[] could alias br's fields */
-        bool pending = br->pending_size || br->pending_flags;
+        bool pending = br->pending_size || br->pending_flags || br->in_split;
         while (p < lim && k + 1 < max) {
             uint32_t v;
             memcpy(&v, p, 4);
@@ -235,7 +243,7 @@ int btrace_next(struct btrace_reader *br, struct trace_access *out, size_t max, 
             br->units = units0 + (uint64_t)(p - (br->buf + br->pos)) / BTRACE_UNIT - 1;
             if ((rc = slow_unit(br, v, meta, out, &k)) != 0)
                 break;
-            pending = br->pending_size || br->pending_flags;
+            pending = br->pending_size || br->pending_flags || br->in_split;
         }
         br->units = units0 + (uint64_t)(p - (br->buf + br->pos)) / BTRACE_UNIT;
         br->pos = (size_t)(p - br->buf);

@@ -63,6 +63,8 @@ struct btrace_reader {
     uint64_t units;          /* units decoded so far */
     uint32_t pending_size;   /* from a SIZE escape, 0 if none */
     uint8_t pending_flags;   /* from a SPLIT escape */
+    bool in_split;           /* the last access unit was a split's first piece */
+    uint8_t split_kind;      /* ... of this kind: the next access unit is its rest */
     bool at_eof;
     char err[320];
 };
