@@ -77,8 +77,14 @@ struct ctx {
 
 /* --- checking ------------------------------------------------------------- */
 
+static int trace_ops = -1; /* VMSIM_FUZZ_TRACE=1 in the environment: print every call */
+
 static void status_ok(struct ctx *c, vmsim_status_t rc)
 {
+    if (trace_ops < 0)
+        trace_ops = getenv("VMSIM_FUZZ_TRACE") != NULL;
+    if (trace_ops)
+        fprintf(stderr, "op %u: %s -> %s\n", c->op, c->what, vmsim_status_name(rc));
     FUZZ_CHECK((unsigned)rc < VMSIM_STATUS_COUNT, "op %u (%s) returned %d", c->op, c->what,
                (int)rc);
 }
