@@ -36,11 +36,11 @@
 #include "fuzz_util.h"
 #include "vmsim/vmsim.h"
 
-#define MAX_OPS 160
-#define MAX_PIDS 32
-#define MAX_OBJS 64
+#define MAX_OPS    160
+#define MAX_PIDS   32
+#define MAX_OBJS   64
 #define MAX_CACHES 8
-#define MAX_COPY (2 * 4096 + 100)
+#define MAX_COPY   (2 * 4096 + 100)
 
 enum obj_kind { OBJ_KMALLOC, OBJ_VMALLOC, OBJ_CACHE };
 
@@ -71,7 +71,7 @@ struct ctx {
         uint32_t vaddr;
         unsigned size; /* 0: slot unused */
         uint64_t value;
-    } stored[16];      /* values stored in user memory that must still be there */
+    } stored[16]; /* values stored in user memory that must still be there */
     unsigned next_stored;
 };
 
@@ -129,8 +129,8 @@ static void check_data(struct ctx *c)
         if (st->size &&
             vmsim_proc_load(c->k, st->pid, VMSIM_SUPERVISOR, st->vaddr, st->size, &v) == VMSIM_OK)
             FUZZ_CHECK(v == st->value,
-                       "after op %u (%s): pid %d 0x%x holds 0x%llx, 0x%llx was stored there",
-                       c->op, c->what, st->pid, st->vaddr, (unsigned long long)v,
+                       "after op %u (%s): pid %d 0x%x holds 0x%llx, 0x%llx was stored there", c->op,
+                       c->what, st->pid, st->vaddr, (unsigned long long)v,
                        (unsigned long long)st->value);
     }
     if (current && vmsim_proc_current(c->k) != current)
@@ -373,14 +373,25 @@ static void op_map(struct ctx *c)
         rc = vmsim_mmap(c->k, pid, addr, len, prot, flags, (take8(&c->in) & 1) ? NULL : &out);
         break;
     }
-    case 2: c->what = "munmap"; forget_pid(c, pid); rc = vmsim_munmap(c->k, pid, addr, len); break;
-    case 3: c->what = "mprotect"; rc = vmsim_mprotect(c->k, pid, addr, len, pick_prot(c)); break;
+    case 2:
+        c->what = "munmap";
+        forget_pid(c, pid);
+        rc = vmsim_munmap(c->k, pid, addr, len);
+        break;
+    case 3:
+        c->what = "mprotect";
+        rc = vmsim_mprotect(c->k, pid, addr, len, pick_prot(c));
+        break;
     case 4:
         c->what = "mcommit";
         forget_pid(c, pid);
         rc = vmsim_mcommit(c->k, pid, addr, len, pick_prot(c));
         break;
-    case 5: c->what = "mdecommit"; forget_pid(c, pid); rc = vmsim_mdecommit(c->k, pid, addr, len); break;
+    case 5:
+        c->what = "mdecommit";
+        forget_pid(c, pid);
+        rc = vmsim_mdecommit(c->k, pid, addr, len);
+        break;
     default:
         forget_pid(c, pid);
         if (take8(&c->in) & 1) {
@@ -400,7 +411,8 @@ static void op_map(struct ctx *c)
 static bool in_object(const struct ctx *c, uint32_t addr, uint32_t len)
 {
     for (unsigned i = 0; i < c->n_objs; i++)
-        if (addr >= c->objs[i].addr && (uint64_t)addr + len <= (uint64_t)c->objs[i].addr + c->objs[i].size)
+        if (addr >= c->objs[i].addr &&
+            (uint64_t)addr + len <= (uint64_t)c->objs[i].addr + c->objs[i].size)
             return true;
     return false;
 }
@@ -479,7 +491,8 @@ static void op_access(struct ctx *c)
         break;
     case 6:
         c->what = "proc_read_string";
-        rc = vmsim_proc_read_string(c->k, pid, mode, addr, (char *)buf, (value & 4) ? 0 : len % 300);
+        rc =
+            vmsim_proc_read_string(c->k, pid, mode, addr, (char *)buf, (value & 4) ? 0 : len % 300);
         break;
     default:
         buf[len % 300] = '\0';
@@ -531,7 +544,9 @@ static void op_kmem(struct ctx *c)
     case 0:
     case 1: {
         uint8_t how = take8(&c->in);
-        uint32_t size = how < 200 ? 1 + take16(&c->in) % 2100 : how < 240 ? take16(&c->in) * 3u : take32(&c->in);
+        uint32_t size = how < 200   ? 1 + take16(&c->in) % 2100
+                        : how < 240 ? take16(&c->in) * 3u
+                                    : take32(&c->in);
         if (c->n_objs >= MAX_OBJS)
             return;
         c->what = "kmalloc";
@@ -617,7 +632,8 @@ static void op_kmem(struct ctx *c)
         uint32_t off = o->size ? take16(&c->in) % o->size : 0;
         uint32_t n = take16(&c->in) % (o->size - off + 1);
         c->what = "write into an object";
-        status_ok(c, vmsim_fill_bytes(c->m, VMSIM_SUPERVISOR, o->addr + off, take8(&c->in), n, NULL));
+        status_ok(c,
+                  vmsim_fill_bytes(c->m, VMSIM_SUPERVISOR, o->addr + off, take8(&c->in), n, NULL));
         break;
     }
     }
@@ -889,8 +905,9 @@ static void tear_down(struct ctx *c, uint32_t frames_at_boot)
     while (c->n_objs) {
         const struct obj *o = &c->objs[c->n_objs - 1];
         vmsim_status_t rc = o->kind == OBJ_KMALLOC ? vmsim_kfree(c->k, o->addr)
-                            : o->kind == OBJ_VMALLOC ? vmsim_vfree(c->k, o->addr)
-                                                     : vmsim_kmem_cache_free(c->k, c->caches[o->cache], o->addr);
+                            : o->kind == OBJ_VMALLOC
+                                ? vmsim_vfree(c->k, o->addr)
+                                : vmsim_kmem_cache_free(c->k, c->caches[o->cache], o->addr);
         FUZZ_CHECK(rc == VMSIM_OK || rc == VMSIM_ERR_CORRUPT, "freeing live object 0x%x: %s",
                    o->addr, vmsim_status_name(rc));
         c->n_objs--;

@@ -99,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         same_result(&strict, &twice, "with the region list first");
     } else {
         FUZZ_CHECK(twice.rc == strict.rc && strcmp(twice.err, strict.err) == 0,
-                   "the prescan fails differently: %d %s | %d %s", twice.rc, twice.err,
-                   strict.rc, strict.err);
+                   "the prescan fails differently: %d %s | %d %s", twice.rc, twice.err, strict.rc,
+                   strict.err);
     }
     trace_result_free(&twice);
 

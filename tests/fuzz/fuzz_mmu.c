@@ -38,8 +38,8 @@
 #include "vmsim/vmsim.h"
 
 #define N_MACHINES 2
-#define MAX_OPS 400
-#define MAX_RANGE (3 * 4096 + 64)
+#define MAX_OPS    400
+#define MAX_RANGE  (3 * 4096 + 64)
 
 struct handler_state {
     uint32_t rng;
@@ -79,7 +79,7 @@ static void check_one_of(vmsim_status_t rc, const char *what, unsigned allowed)
 
 #define S(x) (1u << (x))
 #define ACCESS_STATUSES                                                                            \
-    (S(VMSIM_OK) | S(VMSIM_ERR_PAGE_FAULT) | S(VMSIM_ERR_BUS) | S(VMSIM_ERR_NULL) |              \
+    (S(VMSIM_OK) | S(VMSIM_ERR_PAGE_FAULT) | S(VMSIM_ERR_BUS) | S(VMSIM_ERR_NULL) |                \
      S(VMSIM_ERR_INVALID))
 
 static void same_fault(const vmsim_fault_t *a, const vmsim_fault_t *b, const char *what)
@@ -107,10 +107,9 @@ static void same_translation(const vmsim_translation_t *a, const vmsim_translati
                              const char *what)
 {
     FUZZ_CHECK(a->vaddr == b->vaddr && a->access == b->access && a->mode == b->mode &&
-                   a->paging == b->paging && a->tlb_hit == b->tlb_hit &&
-                   a->walked == b->walked && a->dirty_walk == b->dirty_walk &&
-                   a->n_steps == b->n_steps && a->outcome == b->outcome &&
-                   a->writable == b->writable && a->user == b->user &&
+                   a->paging == b->paging && a->tlb_hit == b->tlb_hit && a->walked == b->walked &&
+                   a->dirty_walk == b->dirty_walk && a->n_steps == b->n_steps &&
+                   a->outcome == b->outcome && a->writable == b->writable && a->user == b->user &&
                    a->executable == b->executable && a->cached == b->cached && a->tlb == b->tlb,
                "%s: translations differ (vaddr 0x%x hit %d/%d walked %d/%d outcome %d/%d)", what,
                a->vaddr, a->tlb_hit, b->tlb_hit, a->walked, b->walked, a->outcome, b->outcome);
@@ -198,13 +197,12 @@ static void same_state(struct ctx *c)
                        y.valid);
             if (!x.valid)
                 continue;
-            FUZZ_CHECK(x.set == y.set && x.way == y.way && x.vaddr == y.vaddr &&
-                           x.paddr == y.paddr && x.page_size == y.page_size &&
-                           x.writable == y.writable && x.user == y.user &&
-                           x.executable == y.executable && x.dirty == y.dirty &&
-                           x.global == y.global,
-                       "TLB %d entry %u differs: 0x%x->0x%llx vs 0x%x->0x%llx", id, i, x.vaddr,
-                       (unsigned long long)x.paddr, y.vaddr, (unsigned long long)y.paddr);
+            FUZZ_CHECK(
+                x.set == y.set && x.way == y.way && x.vaddr == y.vaddr && x.paddr == y.paddr &&
+                    x.page_size == y.page_size && x.writable == y.writable && x.user == y.user &&
+                    x.executable == y.executable && x.dirty == y.dirty && x.global == y.global,
+                "TLB %d entry %u differs: 0x%x->0x%llx vs 0x%x->0x%llx", id, i, x.vaddr,
+                (unsigned long long)x.paddr, y.vaddr, (unsigned long long)y.paddr);
         }
     }
 }
@@ -215,8 +213,9 @@ static uint32_t pick_vaddr(struct ctx *c)
 {
     uint8_t how = take8(&c->in);
     switch (how % 8) {
-    case 0: return take16(&c->in) & 0x7fff;                             /* low pages */
-    case 1: return (uint32_t)(take8(&c->in) % 8) << 12 | (0xff8u + take8(&c->in) % 8); /* page end */
+    case 0: return take16(&c->in) & 0x7fff; /* low pages */
+    case 1:
+        return (uint32_t)(take8(&c->in) % 8) << 12 | (0xff8u + take8(&c->in) % 8); /* page end */
     case 2: return take32(&c->in);
     case 3: return 0xfffff000u | (take16(&c->in) & 0xfff);
     case 4: return c->recent[take8(&c->in) % 8] + (take8(&c->in) % 16);
@@ -241,10 +240,10 @@ static uint64_t pick_paddr(struct ctx *c)
 
 static uint64_t pick_reg_value(struct ctx *c, vmsim_reg_t reg)
 {
-    static const uint32_t cr0s[] = {0, 1, 0x80000001u, 0x80010001u, 0x80000000u, 0x60000001u,
-                                    0xa0000001u, 0xc0000001u, 0x10001u};
-    static const uint32_t cr4s[] = {0, 0x10, 0x20, 0x80, 0x90, 0xa0, 0xb0, 0x100000, 0x200000,
-                                    0x300010, 0x1000, 0x800};
+    static const uint32_t cr0s[] = {0,           1,           0x80000001u, 0x80010001u, 0x80000000u,
+                                    0x60000001u, 0xa0000001u, 0xc0000001u, 0x10001u};
+    static const uint32_t cr4s[] = {0,    0x10,     0x20,     0x80,     0x90,   0xa0,
+                                    0xb0, 0x100000, 0x200000, 0x300010, 0x1000, 0x800};
     static const uint32_t cr3s[] = {0x1000, 0x3000, 0x3020, 0x4000, 0x1018, 0xfffff000u, 0};
     static const uint64_t efers[] = {0, 0x800, 0x100, 0x900, 0x400, 0x1, 1ull << 40};
     uint8_t how = take8(&c->in);
@@ -586,7 +585,8 @@ static void op_setup_paging(struct ctx *c)
             vmsim_write_reg(m, VMSIM_REG_CR4, (opts & 2) ? VMSIM_CR4_PGE | VMSIM_CR4_PSE : 0);
             vmsim_write_reg(m, VMSIM_REG_CR3, 0x1000);
         }
-        vmsim_write_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PG | VMSIM_CR0_PE | ((opts & 4) ? VMSIM_CR0_WP : 0));
+        vmsim_write_reg(m, VMSIM_REG_CR0,
+                        VMSIM_CR0_PG | VMSIM_CR0_PE | ((opts & 4) ? VMSIM_CR0_WP : 0));
         if (opts & 8)
             vmsim_write_reg(m, VMSIM_REG_EFER, VMSIM_EFER_NXE);
     }
@@ -777,9 +777,9 @@ static vmsim_tlb_config_t pick_tlb(struct bytes *in)
 
 static void pick_config(struct bytes *in, vmsim_config_t *cfg)
 {
-    static const uint64_t rams[] = {4096,     8192,      0x100000, 0x400000, 0x4000000,
-                                    4ull << 30, 0,       4095,     0x100001, (4ull << 30) + 4096,
-                                    0x6000,   0x20000};
+    static const uint64_t rams[] = {4096,       8192,   0x100000, 0x400000, 0x4000000,
+                                    4ull << 30, 0,      4095,     0x100001, (4ull << 30) + 4096,
+                                    0x6000,     0x20000};
     vmsim_config_default(cfg);
     cfg->ram_bytes = rams[take8(in) % (sizeof rams / sizeof rams[0])];
     uint8_t mp = take8(in);
@@ -802,7 +802,8 @@ static void create_machines(struct ctx *c)
         c->m[i] = sentinel;
         cfg.fast_path = i == 0;
         rc[i] = vmsim_create(&cfg, &c->m[i]);
-        check_one_of(rc[i], "vmsim_create", S(VMSIM_OK) | S(VMSIM_ERR_INVALID) | S(VMSIM_ERR_NOMEM));
+        check_one_of(rc[i], "vmsim_create",
+                     S(VMSIM_OK) | S(VMSIM_ERR_INVALID) | S(VMSIM_ERR_NOMEM));
         if (rc[i] != VMSIM_OK)
             FUZZ_CHECK(c->m[i] == sentinel, "vmsim_create failed but wrote *out");
     }
@@ -810,7 +811,8 @@ static void create_machines(struct ctx *c)
                vmsim_status_name(rc[1]));
     if (rc[0] == VMSIM_OK) {
         const vmsim_config_t *got = vmsim_get_config(c->m[0]);
-        FUZZ_CHECK(got && got->ram_bytes == cfg.ram_bytes && vmsim_ram_size(c->m[0]) == cfg.ram_bytes,
+        FUZZ_CHECK(got && got->ram_bytes == cfg.ram_bytes &&
+                       vmsim_ram_size(c->m[0]) == cfg.ram_bytes,
                    "config not kept");
     } else {
         vmsim_config_default(&cfg);

@@ -37,8 +37,8 @@ static unsigned count_lines(const uint8_t *data, size_t size)
 
 static void check_output(const char *out)
 {
-    static const char *const starts[] = {"read ", "write ", "fetch ", "cr0 ", "cr3 ",
-                                         "cr4 ",  "efer ",  "  ~ 0x"};
+    static const char *const starts[] = {"read ", "write ", "fetch ", "cr0 ",
+                                         "cr3 ",  "cr4 ",   "efer ",  "  ~ 0x"};
     for (const char *line = out; *line;) {
         const char *nl = strchr(line, '\n');
         FUZZ_CHECK(nl != NULL, "output line without a newline: %s", line);
@@ -65,8 +65,7 @@ static void check_errors(const char *err, int rc, unsigned n_lines)
     int used = 0;
     FUZZ_CHECK(sscanf(err, "fuzz.scn:%u: error: %n", &line, &used) == 1 && used > 0,
                "status 2 message is not FILE:LINE: error: %s", err);
-    FUZZ_CHECK(line >= 1 && line <= n_lines, "message names line %u of %u: %s", line, n_lines,
-               err);
+    FUZZ_CHECK(line >= 1 && line <= n_lines, "message names line %u of %u: %s", line, n_lines, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

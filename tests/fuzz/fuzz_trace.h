@@ -43,7 +43,10 @@ static inline void memfile_create(struct memfile *f, const uint8_t *data, size_t
     snprintf(f->path, sizeof f->path, "/proc/self/fd/%d", f->fd);
 }
 
-static inline void memfile_close(struct memfile *f) { close(f->fd); }
+static inline void memfile_close(struct memfile *f)
+{
+    close(f->fd);
+}
 
 /* The input as gzip data: one member, or two when `split` (cut in the
  * middle), as gzip(1) writes concatenated files.  Free *out. */
@@ -75,15 +78,18 @@ static inline void gzip_of(const uint8_t *data, size_t size, bool split, uint8_t
 
 /* Everything one read of a trace produced. */
 struct trace_result {
-    int rc;                    /* of the open, or of the last trace_reader_next() */
+    int rc; /* of the open, or of the last trace_reader_next() */
     bool binary;
     struct trace_access *item; /* the items, in order */
     size_t n, cap;
-    char err[400];             /* r->err with the path replaced by "T" */
+    char err[400]; /* r->err with the path replaced by "T" */
     uint64_t skipped;
 };
 
-static inline void trace_result_free(struct trace_result *t) { free(t->item); }
+static inline void trace_result_free(struct trace_result *t)
+{
+    free(t->item);
+}
 
 /* Copy `err`, with `path` at its start replaced by "T" (two reads of one
  * trace through different memfds give the same messages then; every
@@ -207,16 +213,15 @@ static inline void trace_read_all(const char *path, bool skip_bad, size_t batch,
 static inline void same_result(const struct trace_result *a, const struct trace_result *b,
                                const char *what)
 {
-    FUZZ_CHECK(a->rc == b->rc, "%s: status %d vs %d (%s | %s)", what, a->rc, b->rc, a->err,
-               b->err);
+    FUZZ_CHECK(a->rc == b->rc, "%s: status %d vs %d (%s | %s)", what, a->rc, b->rc, a->err, b->err);
     FUZZ_CHECK(strcmp(a->err, b->err) == 0, "%s: messages differ:\n  %s\n  %s", what, a->err,
                b->err);
     /* a batch that ends in an error is not delivered, so after an error
      * reads in batches of different sizes agree only up to the shorter */
     FUZZ_CHECK(a->n == b->n || a->rc, "%s: %zu items vs %zu", what, a->n, b->n);
     for (size_t i = 0; i < a->n && i < b->n; i++)
-        FUZZ_CHECK(memcmp(&a->item[i], &b->item[i], sizeof a->item[i]) == 0,
-                   "%s: item %zu differs", what, i);
+        FUZZ_CHECK(memcmp(&a->item[i], &b->item[i], sizeof a->item[i]) == 0, "%s: item %zu differs",
+                   what, i);
 }
 
 /* How a trace is replayed: chosen from the input's length, so that the
@@ -229,8 +234,8 @@ struct replay_choice {
 
 static inline struct replay_choice choose_replay(size_t size, bool skip_bad)
 {
-    static const uint32_t geo[][3] = {{1, 1, VMSIM_TLB_LRU},   {4, 2, VMSIM_TLB_FIFO},
-                                      {8, 4, VMSIM_TLB_PLRU},  {16, 16, VMSIM_TLB_LRU},
+    static const uint32_t geo[][3] = {{1, 1, VMSIM_TLB_LRU},    {4, 2, VMSIM_TLB_FIFO},
+                                      {8, 4, VMSIM_TLB_PLRU},   {16, 16, VMSIM_TLB_LRU},
                                       {8, 2, VMSIM_TLB_RANDOM}, {64, 4, VMSIM_TLB_LRU}};
     struct replay_choice ch;
     ch.ram = size % 3 ? 2u << 20 : 8u << 20;

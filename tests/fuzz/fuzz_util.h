@@ -22,7 +22,7 @@
 #define FUZZ_CHECK(cond, ...)                                                                      \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n  ", __FILE__, __LINE__, #cond);      \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n  ", __FILE__, __LINE__, #cond);         \
             fprintf(stderr, __VA_ARGS__);                                                          \
             fputc('\n', stderr);                                                                   \
             abort();                                                                               \
@@ -65,7 +65,10 @@ struct bytes {
     size_t n, pos;
 };
 
-static inline uint8_t take8(struct bytes *b) { return b->pos < b->n ? b->p[b->pos++] : 0; }
+static inline uint8_t take8(struct bytes *b)
+{
+    return b->pos < b->n ? b->p[b->pos++] : 0;
+}
 
 static inline uint16_t take16(struct bytes *b)
 {
@@ -85,6 +88,9 @@ static inline uint64_t take64(struct bytes *b)
     return v | (uint64_t)take32(b) << 32;
 }
 
-static inline bool bytes_left(const struct bytes *b) { return b->pos < b->n; }
+static inline bool bytes_left(const struct bytes *b)
+{
+    return b->pos < b->n;
+}
 
 #endif
