@@ -68,4 +68,29 @@ static inline uint64_t get_reg(vmsim_machine_t *m, vmsim_reg_t reg)
     return v;
 }
 
+/* Outcome checks on a vmsim_result_t: macros, so that a failure names
+ * the line of the test case, not of a helper. */
+#define EXPECT_OK(r, pa)                                                                           \
+    do {                                                                                           \
+        vmsim_result_t r_ = (r);                                                                   \
+        assert_int_equal(r_.status, VMSIM_OK);                                                     \
+        assert_int_equal(r_.paddr, (pa));                                                          \
+    } while (0)
+
+#define EXPECT_PF(m, r, va, ec)                                                                    \
+    do {                                                                                           \
+        vmsim_result_t r_ = (r);                                                                   \
+        assert_int_equal(r_.status, VMSIM_ERR_PAGE_FAULT);                                         \
+        assert_int_equal(r_.fault.error_code, (ec));                                               \
+        assert_int_equal(r_.fault.cr2, (va));                                                      \
+        assert_int_equal(get_reg((m), VMSIM_REG_CR2), (va));                                       \
+    } while (0)
+
+#define EXPECT_BUS(r, addr)                                                                        \
+    do {                                                                                           \
+        vmsim_result_t r_ = (r);                                                                   \
+        assert_int_equal(r_.status, VMSIM_ERR_BUS);                                                \
+        assert_int_equal(r_.bus_addr, (addr));                                                     \
+    } while (0)
+
 #endif

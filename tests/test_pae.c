@@ -132,29 +132,6 @@ static vmsim_tlb_entry_t tlb_entry_for(vmsim_machine_t *m, vmsim_tlb_id_t id, ui
     return e;
 }
 
-#define EXPECT_OK(r, pa)                                                                           \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_OK);                                                     \
-        assert_int_equal(r_.paddr, (pa));                                                          \
-    } while (0)
-
-#define EXPECT_PF(m, r, va, ec)                                                                    \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_ERR_PAGE_FAULT);                                         \
-        assert_int_equal(r_.fault.error_code, (ec));                                               \
-        assert_int_equal(r_.fault.cr2, (va));                                                      \
-        assert_int_equal(get_reg((m), VMSIM_REG_CR2), (va));                                       \
-    } while (0)
-
-#define EXPECT_BUS(r, addr)                                                                        \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_ERR_BUS);                                                \
-        assert_int_equal(r_.bus_addr, (addr));                                                     \
-    } while (0)
-
 /* --- the walk ------------------------------------------------------------ */
 
 static void pae_walk_splits_linear_address_2_9_9_12(void **state)

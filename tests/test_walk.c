@@ -84,30 +84,6 @@ static vmsim_stats_t stats(vmsim_machine_t *m)
     return s;
 }
 
-/* Macros, so that a failure names the line of the case, not of a helper. */
-#define EXPECT_OK(r, pa)                                                                           \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_OK);                                                     \
-        assert_int_equal(r_.paddr, (pa));                                                          \
-    } while (0)
-
-#define EXPECT_PF(m, r, va, ec)                                                                    \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_ERR_PAGE_FAULT);                                         \
-        assert_int_equal(r_.fault.error_code, (ec));                                               \
-        assert_int_equal(r_.fault.cr2, (va));                                                      \
-        assert_int_equal(get_reg((m), VMSIM_REG_CR2), (va));                                       \
-    } while (0)
-
-#define EXPECT_BUS(r, addr)                                                                        \
-    do {                                                                                           \
-        vmsim_result_t r_ = (r);                                                                   \
-        assert_int_equal(r_.status, VMSIM_ERR_BUS);                                                \
-        assert_int_equal(r_.bus_addr, (addr));                                                     \
-    } while (0)
-
 /* --- the two-level walk ------------------------------------------------- */
 
 static void two_level_walk_maps_linear_to_physical_through_pde_and_pte(void **state)
