@@ -51,27 +51,15 @@ static void rewrite_round_trip(const char *path, const struct trace_result *t)
     struct fold *f = calloc(1, sizeof *f);
     FUZZ_CHECK(f != NULL, "out of memory");
     fold_init(f);
-    for (unsigned i = 0; i < r->br.h.n_regions; i++)
-        FUZZ_CHECK(fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]) == 0 ||
-                       true, /* chunks may repeat in a hand-made table */
-                   "fold_assign");
+    for (unsigned i = 0; i < r->br.h.n_regions; i++) /* a hand-made table may repeat a */
+        (void)fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]); /* chunk: not an error */
     trace_reader_close(r);
     free(r);
 
-    struct memfile bin;
-    memfile_create(&bin, NULL, 0);
-    struct btrace_writer w;
-    FUZZ_CHECK(btrace_create(&w, bin.path) == 0, "btrace_create: %s", w.err);
-    FUZZ_CHECK(btrace_write(&w, t->item, t->n) == 0, "btrace_write: %s", w.err);
-    FUZZ_CHECK(btrace_finish(&w, f) == 0, "btrace_finish: %s", w.err);
-    free(f);
-
     struct trace_result back;
-    trace_read_all(bin.path, false, TRACE_BATCH, false, &back);
-    FUZZ_CHECK(back.rc == 0, "the rewritten trace does not read back: %s", back.err);
-    same_result(t, &back, "read vs rewritten");
+    write_read_back(t, f, "read vs rewritten", &back);
+    free(f);
     trace_result_free(&back);
-    memfile_close(&bin);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -36,23 +36,13 @@ static void convert_round_trip(const char *path, const struct trace_result *text
     size_t n;
     while (trace_reader_next(r, buf, 64, &n) == 0 && n)
         ;
-    struct memfile bin;
-    memfile_create(&bin, NULL, 0);
-    struct btrace_writer w;
-    FUZZ_CHECK(btrace_create(&w, bin.path) == 0, "btrace_create: %s", w.err);
-    FUZZ_CHECK(btrace_write(&w, text->item, text->n) == 0, "btrace_write: %s", w.err);
-    FUZZ_CHECK(btrace_finish(&w, &r->fold) == 0, "btrace_finish: %s", w.err);
-    trace_reader_close(r);
-    free(r);
-
     struct trace_result back;
-    trace_read_all(bin.path, false, TRACE_BATCH, false, &back);
+    write_read_back(text, &r->fold, "text vs converted", &back);
     FUZZ_CHECK(back.binary, "the converted trace is not read as binary");
     check_items(&back, false);
-    FUZZ_CHECK(back.rc == 0, "the converted trace does not read back: %s", back.err);
-    same_result(text, &back, "text vs converted");
+    trace_reader_close(r);
+    free(r);
     trace_result_free(&back);
-    memfile_close(&bin);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -226,6 +226,23 @@ static inline void same_result(const struct trace_result *a, const struct trace_
 
 /* How a trace is replayed: chosen from the input's length, so that the
  * corpus covers every combination. */
+/* Write t's items as a binary trace with the regions of `fold`, read it
+ * back into *back (rc must be 0), and require the same items as t. */
+static inline void write_read_back(const struct trace_result *t, const struct fold *fold,
+                                   const char *what, struct trace_result *back)
+{
+    struct memfile bin;
+    struct btrace_writer w;
+    memfile_create(&bin, NULL, 0);
+    FUZZ_CHECK(btrace_create(&w, bin.path) == 0, "btrace_create: %s", w.err);
+    FUZZ_CHECK(btrace_write(&w, t->item, t->n) == 0, "btrace_write: %s", w.err);
+    FUZZ_CHECK(btrace_finish(&w, fold) == 0, "btrace_finish: %s", w.err);
+    trace_read_all(bin.path, false, TRACE_BATCH, false, back);
+    FUZZ_CHECK(back->rc == 0, "%s: the written trace does not read back: %s", what, back->err);
+    same_result(t, back, what);
+    memfile_close(&bin);
+}
+
 struct replay_choice {
     uint64_t ram;
     bool large, populate, skip_bad, split, direct;
