@@ -1,0 +1,10 @@
+# Regression suites of issue 9 (defects found by adversarial testing):
+# the vmsim program's outputs and hostile inputs, user pointers, range
+# checks and mmap edge cases.
+if(TARGET vmsim_tool)
+  foreach(suite test_cli_outputs)
+    vmsim_suite(${suite} ${suite}.c)
+    target_compile_definitions(${suite} PRIVATE VMSIM_TOOL="$<TARGET_FILE:vmsim_tool>")
+    add_dependencies(${suite} vmsim_tool)
+  endforeach()
+endif()
