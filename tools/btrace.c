@@ -85,16 +85,28 @@ static int parse_fixed(struct btrace_reader *br, const uint8_t *p)
     return 0;
 }
 
+/* Was chunk given to one of the first n regions? (n < 767: quadratic is fine) */
+static bool chunk_taken(const struct btrace_header *h, uint32_t n, uint64_t chunk)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (h->chunk[i] == chunk)
+            return true;
+    return false;
+}
+
 static int parse_regions(struct btrace_reader *br, const uint8_t *p)
 {
     uint8_t seen[FOLD_SLOTS] = {0};
     for (uint32_t i = 0; i < br->h.n_regions; i++, p += 16) {
         uint32_t slot = get32(p);
+        uint64_t chunk = get64(p + 8);
         if (slot < FOLD_FIRST_SLOT || slot > FOLD_LAST_SLOT || seen[slot])
             return bad_header(br, "a region slot is out of range or repeated");
+        if (chunk_taken(&br->h, i, chunk))
+            return bad_header(br, "the region table gives one chunk to two slots");
         seen[slot] = 1;
         br->h.slot[i] = slot;
-        br->h.chunk[i] = get64(p + 8);
+        br->h.chunk[i] = chunk;
     }
     return 0;
 }

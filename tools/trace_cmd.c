@@ -139,6 +139,9 @@ static int replay_main(int argc, char **argv)
 
 /* --- convert --- */
 
+/* The fold of a binary input's region table; NULL when out of memory
+ * or when the table is not one slot per chunk (the reader refuses such
+ * a table, so that is a bug). */
 static struct fold *fold_of_binary(const struct trace_reader *r)
 {
     struct fold *f = malloc(sizeof *f);
@@ -146,7 +149,10 @@ static struct fold *fold_of_binary(const struct trace_reader *r)
         return NULL;
     fold_init(f);
     for (unsigned i = 0; i < r->br.h.n_regions; i++)
-        fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]);
+        if (fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]) != 0) {
+            free(f);
+            return NULL;
+        }
     return f;
 }
 
@@ -192,7 +198,8 @@ static int convert_body(struct trace_reader *r, struct btrace_writer *w, const c
     int rc = convert_pump(r, w);
     struct fold *bf = r->binary ? fold_of_binary(r) : NULL;
     if (!rc && r->binary && !bf) {
-        fprintf(stderr, "vmsim trace convert: out of memory\n");
+        fprintf(stderr, "vmsim trace convert: out of memory, or a region table that is not one "
+                        "slot per chunk\n");
         rc = 1;
     }
     if (rc || btrace_finish(w, r->binary ? bf : &r->fold)) {
