@@ -39,7 +39,7 @@ struct tool_result {
     char *out, *err;
 };
 
-static int rig_temp_fd(void)
+static inline int rig_temp_fd(void)
 {
     char path[] = "/tmp/vmsim-test-rig-XXXXXX";
     int fd = mkstemp(path);
@@ -48,7 +48,7 @@ static int rig_temp_fd(void)
     return fd;
 }
 
-static char *rig_slurp_fd(int fd)
+static inline char *rig_slurp_fd(int fd)
 {
     off_t size = lseek(fd, 0, SEEK_END);
     assert_true(size >= 0);
@@ -59,7 +59,7 @@ static char *rig_slurp_fd(int fd)
     return text;
 }
 
-static void rig_child(const char *input, int out, int err, char **argv)
+static inline void rig_child(const char *input, int out, int err, char **argv)
 {
     int in = open(input ? input : "/dev/null", O_RDONLY);
     struct rlimit as = {4ul << 30, 4ul << 30}; /* a safety net; the test checks the peak */
@@ -71,7 +71,8 @@ static void rig_child(const char *input, int out, int err, char **argv)
 }
 
 /* Run `vmsim args...` (NULL-terminated). */
-static struct tool_result tool_run(const char *input, unsigned timeout, const char *const *args)
+static inline struct tool_result tool_run(const char *input, unsigned timeout,
+                                          const char *const *args)
 {
     struct tool_result r = {-1, false, 0, NULL, NULL};
     char *argv[24] = {(char *)VMSIM_TOOL};
@@ -110,7 +111,7 @@ static struct tool_result tool_run(const char *input, unsigned timeout, const ch
 
 #define TOOL(input, timeout, ...) tool_run(input, timeout, (const char *const[]){__VA_ARGS__, NULL})
 
-static void tool_free(struct tool_result *r)
+static inline void tool_free(struct tool_result *r)
 {
     free(r->out);
     free(r->err);
@@ -118,7 +119,7 @@ static void tool_free(struct tool_result *r)
 
 /* --- scratch files --------------------------------------------------------- */
 
-static int rig_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int rig_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
@@ -126,7 +127,7 @@ static int rig_remove(const char *path, const struct stat *st, int flag, struct 
     return remove(path);
 }
 
-static char *scratch_dir(void)
+static inline char *scratch_dir(void)
 {
     char *dir = strdup("/tmp/vmsim-test-XXXXXX");
     assert_non_null(dir);
@@ -134,14 +135,14 @@ static char *scratch_dir(void)
     return dir;
 }
 
-static void scratch_remove(char *dir)
+static inline void scratch_remove(char *dir)
 {
     nftw(dir, rig_remove, 8, FTW_DEPTH | FTW_PHYS);
     free(dir);
 }
 
 /* dir/name, in a buffer the caller frees. */
-static char *scratch_path(const char *dir, const char *name)
+static inline char *scratch_path(const char *dir, const char *name)
 {
     size_t cap = strlen(dir) + strlen(name) + 2;
     char *p = malloc(cap);
@@ -150,7 +151,7 @@ static char *scratch_path(const char *dir, const char *name)
     return p;
 }
 
-static void write_file(const char *path, const void *data, size_t len)
+static inline void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -158,7 +159,7 @@ static void write_file(const char *path, const void *data, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
-static char *read_file(const char *path, size_t *len)
+static inline char *read_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -171,7 +172,7 @@ static char *read_file(const char *path, size_t *len)
 }
 
 /* How many entries `dir` holds (besides . and ..). */
-static unsigned count_entries(const char *dir)
+static inline unsigned count_entries(const char *dir)
 {
     unsigned n = 0;
     DIR *d = opendir(dir);

@@ -125,14 +125,15 @@ static void test_gzip_truncated(void **state)
     assert_int_equal(rec[199999].addr, 0x10000000 + 199999 * 4);
     long size = tt_file_size(tt_path("big.gz"));
     tt_truncate(tt_path("big.gz"), size / 2);
-    assert_int_equal(read_all(tt_path("big.gz"), false, rec, 300000, &n, err, sizeof err, NULL), 1);
-    assert_non_null(strstr(err, "truncated gzip data"));
+    /* malformed input like any other: status 2, "FILE: error:" (issue 9, item 12) */
+    assert_int_equal(read_all(tt_path("big.gz"), false, rec, 300000, &n, err, sizeof err, NULL), 2);
+    assert_non_null(strstr(err, "big.gz: error: truncated gzip data"));
     assert_true(n < 200000);
     /* only the 8-byte trailer missing: still an error, never a short trace */
     tt_write_gz(tt_path("big.gz"), text);
     tt_truncate(tt_path("big.gz"), tt_file_size(tt_path("big.gz")) - 4);
-    assert_int_equal(read_all(tt_path("big.gz"), false, rec, 300000, &n, err, sizeof err, NULL), 1);
-    assert_non_null(strstr(err, "truncated gzip data"));
+    assert_int_equal(read_all(tt_path("big.gz"), false, rec, 300000, &n, err, sizeof err, NULL), 2);
+    assert_non_null(strstr(err, "big.gz: error: truncated gzip data"));
     free(text);
     free(rec);
 }
@@ -146,8 +147,8 @@ static void test_gzip_garbage_after(void **state)
     tt_write_gz(tt_path("g.gz"), "I  1000,4\n");
     snprintf(cmd, sizeof cmd, "printf 'junk' >> %s", tt_path("g.gz"));
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(read_all(tt_path("g.gz"), false, rec, 16, &n, err, sizeof err, NULL), 1);
-    assert_non_null(strstr(err, "after the end of the gzip data"));
+    assert_int_equal(read_all(tt_path("g.gz"), false, rec, 16, &n, err, sizeof err, NULL), 2);
+    assert_non_null(strstr(err, "g.gz: error: unexpected bytes after the end of the gzip data"));
 }
 
 static void test_large_plain_file(void **state)

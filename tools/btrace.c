@@ -45,7 +45,7 @@ static int read_exact(struct btrace_reader *br, uint8_t *buf, size_t len)
         long n = tin_read(br->in, buf + got, len - got);
         if (n < 0) {
             snprintf(br->err, sizeof br->err, "%s", br->in->err);
-            return 1;
+            return br->in->malformed ? 2 : 1;
         }
         if (n == 0) {
             snprintf(br->err, sizeof br->err, "%s: error: truncated binary trace: the file ends "
@@ -153,7 +153,7 @@ static int refill(struct btrace_reader *br)
         long n = tin_read(br->in, br->buf + br->end, BUF_SIZE - br->end);
         if (n < 0) {
             snprintf(br->err, sizeof br->err, "%s", br->in->err);
-            return 1;
+            return br->in->malformed ? 2 : 1;
         }
         br->at_eof = n == 0;
         br->end += (size_t)n;

@@ -178,7 +178,7 @@ static int parse_lines(struct lackey *lk, const char **pp, const char *lim, stru
 }
 
 /* Move the unparsed tail to the front and read more.  Returns 0, or 1
- * for an input error, 2 for a line too long. */
+ * for an input error, 2 for a line too long or corrupt gzip data. */
 static int refill(struct lackey *lk)
 {
     size_t tail = lk->end - lk->pos;
@@ -189,7 +189,7 @@ static int refill(struct lackey *lk)
         long got = tin_read(lk->in, lk->buf + lk->end, LACKEY_BUF - lk->end);
         if (got < 0) {
             snprintf(lk->err, sizeof lk->err, "%s", lk->in->err);
-            return 1;
+            return lk->in->malformed ? 2 : 1;
         }
         lk->at_eof = got == 0;
         lk->end += (size_t)got;

@@ -43,7 +43,8 @@ int lackey_open(struct lackey *lk, struct trace_input *in, bool skip_bad);
 
 /* Parse up to `max` records into rec[].  Returns 0 with *n records (0 at
  * the end of the trace), 2 for a malformed line (lk->err holds
- * "FILE:LINE: error: ..."), 1 for an input error (lk->err). */
+ * "FILE:LINE: error: ...") or corrupt gzip data ("FILE: error: ..."),
+ * 1 for an input error (lk->err). */
 int lackey_next(struct lackey *lk, struct trace_rec *rec, size_t max, size_t *n);
 
 void lackey_close(struct lackey *lk);

@@ -12,6 +12,16 @@
  * word, a translation observer collects what each access may have
  * written (entries whose A/D bits the walk set, and the data bytes of a
  * write); only tracked words overlapping those ranges are compared.
+ *
+ * Tracked words live in a hash table keyed by 8-byte granule (a word is
+ * 4- or 8-byte aligned, so it lies in one granule: a phys64, or up to
+ * two phys32 halves).  A touched range is at most 8 bytes, two
+ * granules, so both naming a word and reporting an access's changes
+ * cost O(1) however many words a scenario names.
+ *
+ * Input is bounded: a line longer than SCN_MAX_LINE bytes, or holding a
+ * NUL byte, is an error (so is /dev/zero), and text echoed in a message
+ * is cut to ECHO_MAX characters with "...".
  */
 #include "scenario.h"
 
@@ -22,13 +32,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FIELDS 8
-#define MAX_TOUCHED 16
+#define MAX_FIELDS   8
+#define MAX_TOUCHED  16
+#define SCN_MAX_LINE (1u << 20) /* as the lackey reader */
+#define ECHO_MAX     40
+
+/* printf arguments for "%.*s%s": s cut to ECHO_MAX characters, then "..." */
+#define ECHO(s)                                                                                    \
+    (strlen(s) > ECHO_MAX ? ECHO_MAX : (int)strlen(s)), (s), (strlen(s) > ECHO_MAX ? "..." : "")
 
 struct word {
     uint64_t addr;
     unsigned width;
     uint64_t value;
+};
+
+/* The words of one 8-byte granule: a phys64, or phys32 halves. */
+enum { HAS_LO32 = 1, HAS_HI32 = 2, HAS_64 = 4 };
+struct granule {
+    uint64_t key;   /* granule number + 1; 0 = empty slot */
+    uint64_t value; /* last known value of the words present (halves for phys32) */
+    unsigned has;
 };
 
 struct range {
@@ -43,8 +67,8 @@ struct run {
     vmsim_config_t config;
     vmsim_machine_t *m;
     bool seen_directive;     /* any directive yet (for `ram`) */
-    struct word *words;      /* tracked words, sorted by address */
-    size_t n_words, cap_words;
+    struct granule *words;   /* tracked words: open addressing, linear probing */
+    size_t n_words, cap_words; /* granules in use, slots (a power of two) */
     struct range touched[MAX_TOUCHED];
     unsigned n_touched;
     struct range pieces[2];  /* data pieces of the current access */
@@ -102,9 +126,11 @@ static int number(struct run *r, const char *field, const char *what, uint64_t m
     switch (parse_number(field, max, out)) {
     case NUMBER_OK: return 0;
     case NUMBER_TOO_BIG:
-        return fail(r, "%s '%s' does not fit (largest is 0x%" PRIx64 ")", what, field, max);
+        return fail(r, "%s '%.*s%s' does not fit (largest is 0x%" PRIx64 ")", what, ECHO(field),
+                    max);
     default:
-        return fail(r, "%s '%s' is not a number (decimal, or hexadecimal with 0x)", what, field);
+        return fail(r, "%s '%.*s%s' is not a number (decimal, or hexadecimal with 0x)", what,
+                    ECHO(field));
     }
 }
 
@@ -126,46 +152,95 @@ static int ensure_machine(struct run *r)
 
 /* --- tracked words --- */
 
-static size_t word_lower_bound(const struct run *r, uint64_t addr)
+static size_t granule_hash(uint64_t key, size_t cap)
 {
-    size_t lo = 0, hi = r->n_words;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (r->words[mid].addr < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
+}
+
+/* The slot of granule g, or the empty slot where it would go. */
+static struct granule *granule_slot(struct granule *t, size_t cap, uint64_t g)
+{
+    size_t i = granule_hash(g + 1, cap);
+    while (t[i].key && t[i].key != g + 1)
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
+static struct granule *granule_find(const struct run *r, uint64_t g)
+{
+    if (!r->cap_words)
+        return NULL;
+    struct granule *e = granule_slot(r->words, r->cap_words, g);
+    return e->key ? e : NULL;
+}
+
+/* Keep the table at most half full.  Returns false when out of memory. */
+static bool granules_grow(struct run *r)
+{
+    if (2 * (r->n_words + 1) <= r->cap_words)
+        return true;
+    size_t cap = r->cap_words ? 2 * r->cap_words : 64;
+    struct granule *t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    for (size_t i = 0; i < r->cap_words; i++)
+        if (r->words[i].key)
+            *granule_slot(t, cap, r->words[i].key - 1) = r->words[i];
+    free(r->words);
+    r->words = t;
+    r->cap_words = cap;
+    return true;
+}
+
+/* The bits of a granule a word occupies. */
+static unsigned word_bits(uint64_t addr, unsigned width)
+{
+    return width == 8 ? HAS_64 : (addr & 4) ? HAS_HI32 : HAS_LO32;
+}
+
+/* Name one of the words of e that `bits` overlaps, for a message. */
+static struct word granule_word(const struct granule *e, unsigned bits)
+{
+    uint64_t base = (e->key - 1) << 3;
+    if (e->has & HAS_64)
+        return (struct word){base, 8, e->value};
+    if ((bits & HAS_LO32 || bits & HAS_64) && (e->has & HAS_LO32))
+        return (struct word){base, 4, (uint32_t)e->value};
+    return (struct word){base + 4, 4, e->value >> 32};
+}
+
+static void granule_set(struct granule *e, unsigned bits, uint64_t value)
+{
+    if (bits == HAS_64)
+        e->value = value;
+    else if (bits == HAS_LO32)
+        e->value = (e->value & ~0xffffffffull) | (uint32_t)value;
+    else
+        e->value = (e->value & 0xffffffffull) | value << 32;
+    e->has |= bits;
 }
 
 static int track_word(struct run *r, uint64_t addr, unsigned width, uint64_t value)
 {
-    size_t i = word_lower_bound(r, addr > 4 ? addr - 4 : 0);
-    for (; i < r->n_words && r->words[i].addr < addr + width; i++) {
-        struct word *w = &r->words[i];
-        if (w->addr + w->width <= addr)
-            continue;
-        if (w->addr == addr && w->width == width) {
-            w->value = value;
-            return 0;
-        }
-        return fail(r, "phys%u at 0x%" PRIx64 " overlaps the %u-bit word at 0x%" PRIx64
-                    " named earlier", width * 8, addr, w->width * 8, w->addr);
+    unsigned bits = word_bits(addr, width);
+    struct granule *e = granule_find(r, addr >> 3);
+    unsigned clash = bits == HAS_64 ? HAS_LO32 | HAS_HI32 : HAS_64;
+    if (e && (e->has & clash)) {
+        struct word w = granule_word(e, bits);
+        return fail(
+            r, "phys%u at 0x%" PRIx64 " overlaps the %u-bit word at 0x%" PRIx64 " named earlier",
+            width * 8, addr, w.width * 8, w.addr);
     }
-    if (r->n_words == r->cap_words) {
-        size_t cap = r->cap_words ? r->cap_words * 2 : 64;
-        struct word *nw = realloc(r->words, cap * sizeof *nw);
-        if (!nw) {
+    if (!e) {
+        if (!granules_grow(r)) {
             fprintf(r->err, "%s:%u: error: out of memory\n", r->name, r->line);
             return 1;
         }
-        r->words = nw;
-        r->cap_words = cap;
+        e = granule_slot(r->words, r->cap_words, addr >> 3);
+        e->key = (addr >> 3) + 1;
+        r->n_words++;
     }
-    memmove(&r->words[i + 1], &r->words[i], (r->n_words - i) * sizeof *r->words);
-    r->words[i] = (struct word){addr, width, value};
-    r->n_words++;
+    granule_set(e, bits, value);
     return 0;
 }
 
@@ -194,32 +269,57 @@ static bool overlaps(const struct word *w, const struct range *g)
     return w->addr < g->addr + g->len && g->addr < w->addr + w->width;
 }
 
+/* Add the tracked words of granule g that overlap `t` to hits[] (no repeats). */
+static unsigned collect_hits(const struct run *r, uint64_t g, const struct range *t,
+                             struct word *hits, unsigned n)
+{
+    const struct granule *e = granule_find(r, g);
+    if (!e)
+        return n;
+    struct word in[2];
+    unsigned n_in = 0;
+    if (e->has & HAS_64)
+        in[n_in++] = (struct word){g << 3, 8, e->value};
+    if (e->has & HAS_LO32)
+        in[n_in++] = (struct word){g << 3, 4, (uint32_t)e->value};
+    if (e->has & HAS_HI32)
+        in[n_in++] = (struct word){(g << 3) + 4, 4, e->value >> 32};
+    for (unsigned i = 0; i < n_in; i++) {
+        bool seen = false;
+        for (unsigned k = 0; k < n && !seen; k++)
+            seen = hits[k].addr == in[i].addr;
+        if (!seen && overlaps(&in[i], t))
+            hits[n++] = in[i];
+    }
+    return n;
+}
+
+static int by_address(const void *a, const void *b)
+{
+    const struct word *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
 /* Print the tracked words the last access changed, in address order. */
 static void print_changes(struct run *r)
 {
-    if (!r->n_touched || !r->n_words)
-        return;
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (unsigned i = 0; i < r->n_touched; i++) {
-        if (r->touched[i].addr < lo)
-            lo = r->touched[i].addr;
-        if (r->touched[i].addr + r->touched[i].len > hi)
-            hi = r->touched[i].addr + r->touched[i].len;
-    }
-    for (size_t i = word_lower_bound(r, lo > 8 ? lo - 8 : 0); i < r->n_words; i++) {
-        struct word *w = &r->words[i];
-        if (w->addr >= hi)
-            break;
-        bool hit = false;
-        for (unsigned k = 0; k < r->n_touched && !hit; k++)
-            hit = overlaps(w, &r->touched[k]);
-        if (!hit)
+    struct word hits[MAX_TOUCHED * 4];
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->n_touched && r->n_words; i++) {
+        const struct range *t = &r->touched[i];
+        if (t->len == 0)
             continue;
+        for (uint64_t g = t->addr >> 3; g <= (t->addr + t->len - 1) >> 3; g++)
+            n = collect_hits(r, g, t, hits, n);
+    }
+    qsort(hits, n, sizeof *hits, by_address);
+    for (unsigned i = 0; i < n; i++) {
+        struct word *w = &hits[i];
         uint64_t now = 0;
         vmsim_bus_read(r->m, w->addr, &now, w->width);
         if (now != w->value)
             fprintf(r->out, "  ~ 0x%" PRIx64 " 0x%" PRIx64 " -> 0x%" PRIx64 "\n", w->addr, w->value, now);
-        w->value = now;
+        granule_set(granule_find(r, w->addr >> 3), word_bits(w->addr, w->width), now);
     }
 }
 
@@ -349,7 +449,7 @@ static int do_access(struct run *r, char **f, vmsim_access_t access)
     else if (strcmp(f[1], "sup") == 0)
         mode = VMSIM_SUPERVISOR;
     else
-        return fail(r, "mode '%s' must be 'user' or 'sup'", f[1]);
+        return fail(r, "mode '%.*s%s' must be 'user' or 'sup'", ECHO(f[1]));
     int rc = number(r, f[2], "linear address", UINT32_MAX, &va);
     if (!rc)
         rc = number(r, f[3], "size", 8, &size);
@@ -429,7 +529,7 @@ static int run_line(struct run *r, char *text)
         r->seen_directive = true;
         return rc;
     }
-    return fail(r, "unknown directive '%s'", fields[0]);
+    return fail(r, "unknown directive '%.*s%s'", ECHO(fields[0]));
 }
 
 void scenario_options_default(struct scenario_options *opt)
@@ -438,22 +538,39 @@ void scenario_options_default(struct scenario_options *opt)
     vmsim_config_default(&opt->config);
 }
 
+/* Read one line (its newline dropped) into buf[SCN_MAX_LINE + 1].
+ * Returns 1 with a line, 0 at the end, or the exit status after an
+ * error message (a NUL byte or an overlong line stop the reading there). */
+static int read_line(struct run *r, FILE *in, char *buf)
+{
+    size_t n = 0;
+    int c;
+    r->line++;
+    while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+        if (c == '\0' || n == SCN_MAX_LINE)
+            return fail(r, c ? "line longer than %u bytes" : "the line contains a NUL byte",
+                        SCN_MAX_LINE);
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    if (c == EOF && n == 0) {
+        r->line--; /* the end of the input is no line */
+        return 0;
+    }
+    return 1;
+}
+
 int scenario_run(FILE *in, const char *name, FILE *out, FILE *err, const struct scenario_options *opt)
 {
     struct run r = {.name = name, .out = out, .err = err, .opt = opt, .config = opt->config};
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
+    char *line = malloc(SCN_MAX_LINE + 1);
+    int rc = line ? 0 : 1;
     r.config.ram_bytes = VMSIM_RAM_DEFAULT;
     r.config.maxphyaddr = 40;
-    ssize_t len;
-    while (rc == 0 && (len = getline(&line, &cap, in)) != -1) {
-        r.line++;
-        if ((size_t)len != strlen(line))
-            rc = fail(&r, "the line contains a NUL byte");
-        else
-            rc = run_line(&r, line);
-    }
+    if (!line)
+        fprintf(err, "%s: error: out of memory\n", name);
+    while (rc == 0 && (rc = read_line(&r, in, line)) == 1)
+        rc = run_line(&r, line);
     if (rc == 0 && ferror(in)) {
         fprintf(err, "%s: error: read failed: %s\n", name, strerror(errno));
         rc = 1;

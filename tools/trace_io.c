@@ -36,6 +36,14 @@ static int tin_fail(struct trace_input *in, const char *fmt, ...)
     return -1;
 }
 
+/* Bad data rather than a failure to read: tagged and flagged like any
+ * other malformed input. */
+static int tin_bad(struct trace_input *in, const char *why)
+{
+    in->malformed = true;
+    return tin_fail(in, "error: %s", why);
+}
+
 /* read() that retries on EINTR; -1 with in->err on failure. */
 static long raw_read(struct trace_input *in, void *buf, size_t len)
 {
@@ -136,8 +144,8 @@ static int gz_refill(struct trace_input *in)
     if (n == 0) {
         in->eof = true;
         if (in->in_member)
-            return tin_fail(in, "truncated gzip data: the file ends inside a compressed "
-                                "member (was the trace cut short, or is it still being written?)");
+            return tin_bad(in, "truncated gzip data: the file ends inside a compressed "
+                               "member (was the trace cut short, or is it still being written?)");
     }
     return 0;
 }
@@ -149,10 +157,17 @@ static int gz_next_member(struct trace_input *in)
     if (in->z.avail_in == 0)
         return 0; /* clean end after the last member */
     if (in->z.next_in[0] != 0x1f)
-        return tin_fail(in, "unexpected bytes after the end of the gzip data");
+        return tin_bad(in, "unexpected bytes after the end of the gzip data");
     inflateReset(&in->z);
     in->in_member = true;
     return 0;
+}
+
+static int gz_corrupt(struct trace_input *in)
+{
+    char why[160];
+    snprintf(why, sizeof why, "corrupt gzip data (%s)", in->z.msg ? in->z.msg : "bad data");
+    return tin_bad(in, why);
 }
 
 static long gz_read(struct trace_input *in, uint8_t *buf, size_t len)
@@ -175,7 +190,7 @@ static long gz_read(struct trace_input *in, uint8_t *buf, size_t len)
         if (zrc == Z_STREAM_END)
             in->in_member = false;
         else if (zrc == Z_DATA_ERROR || zrc == Z_NEED_DICT)
-            return tin_fail(in, "corrupt gzip data (%s)", in->z.msg ? in->z.msg : "bad data");
+            return gz_corrupt(in);
         else if (zrc == Z_MEM_ERROR)
             return tin_fail(in, "out of memory while inflating");
     }

@@ -38,6 +38,8 @@ struct trace_input {
     uint64_t bytes_read;  /* bytes taken from the file (compressed bytes for gzip) */
     uint64_t file_size;   /* size of a regular file, else 0 */
     char err[256];        /* the last error, a sentence naming the file */
+    bool malformed;       /* ... and it is bad data (corrupt or truncated gzip), not an
+                             I/O failure: "NAME: error: ...", exit status 2 */
 };
 
 /* Open `path` ("-" means standard input).  Returns 0, or -1 with

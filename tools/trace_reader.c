@@ -18,7 +18,7 @@ static int open_format(struct trace_reader *r, bool skip_bad)
     size_t n = tin_peek(&r->in, magic, sizeof magic);
     if (r->in.err[0]) {
         snprintf(r->err, sizeof r->err, "%s", r->in.err);
-        return 1;
+        return r->in.malformed ? 2 : 1;
     }
     r->binary = btrace_is_binary(magic, n);
     if (r->binary) {
