@@ -32,6 +32,10 @@
  * after the last one every bit (every stamp) has been set by a use
  * since the flush.  The clock is a 64-bit count of uses: it does not
  * wrap in the life of a machine.
+ *
+ * Sets of more than TLB_INDEX_MIN_WAYS ways are searched through an
+ * index (tlb_index.c) with the same answers: a hash of the keys, a
+ * bitmap of invalid ways and, for LRU and FIFO, a lazy heap of stamps.
  */
 #include "tlb_internal.h"
 
@@ -106,7 +110,12 @@ struct tlb *tlb_create(const vmsim_tlb_config_t *cfg, struct fast_entry (*fast)[
     t->fast = fast;
     t->ways = calloc(cfg->entries, sizeof *t->ways);
     t->set_valid = calloc(t->n_sets, sizeof *t->set_valid);
-    if (!t->ways || !t->set_valid) {
+    t->n_compare = t->n_ways;
+    if (tlb_index_wanted(cfg)) {
+        t->index = tlb_index_create(cfg->entries, t->n_sets);
+        t->n_compare = 0;
+    }
+    if (!t->ways || !t->set_valid || (tlb_index_wanted(cfg) && !t->index)) {
         tlb_destroy(t);
         return NULL;
     }
@@ -119,6 +128,7 @@ void tlb_destroy(struct tlb *t)
         return;
     free(t->ways);
     free(t->set_valid);
+    tlb_index_destroy(t->index);
     free(t);
 }
 
@@ -230,23 +240,47 @@ static void evict(struct tlb *t, struct tlb_way *w, uint32_t set_index)
     t->st->evictions++;
 }
 
+static uint32_t random_way(struct tlb *t)
+{
+    t->rng ^= t->rng << 13;
+    t->rng ^= t->rng >> 17;
+    t->rng ^= t->rng << 5;
+    return t->rng % t->n_ways;
+}
+
 /* A fill into a full set under PLRU or random, out of line so that the
  * common LRU fill below calls nothing and saves no registers. */
 static __attribute__((noinline)) struct tlb_way *
 fill_other(struct tlb *t, struct tlb_way *set, uint32_t set_index, uint32_t vaddr, unsigned shift,
            uint64_t pbase, unsigned rights)
 {
-    uint32_t v;
-    if (t->cfg.policy == VMSIM_TLB_PLRU) {
-        v = plru_victim(t, set);
-    } else {
-        t->rng ^= t->rng << 13;
-        t->rng ^= t->rng >> 17;
-        t->rng ^= t->rng << 5;
-        v = t->rng % t->n_ways;
-    }
+    uint32_t v = t->cfg.policy == VMSIM_TLB_PLRU ? plru_victim(t, set) : random_way(t);
     evict(t, &set[v], set_index);
     return fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights);
+}
+
+/* A fill into a wide set: the same choice of way, found through the
+ * index, which is kept in step (out of line, like fill_other). */
+static __attribute__((noinline)) struct tlb_way *fill_indexed(struct tlb *t, struct tlb_way *set,
+                                                              uint32_t set_index, uint32_t vaddr,
+                                                              unsigned shift, uint64_t pbase,
+                                                              unsigned rights)
+{
+    uint32_t v;
+    vmsim_tlb_policy_t p = t->cfg.policy;
+    if (t->set_valid[set_index] < t->n_ways) {
+        v = tlb_index_first_invalid(t, set_index);
+    } else {
+        if (p == VMSIM_TLB_LRU || p == VMSIM_TLB_FIFO)
+            v = tlb_index_victim(t, set_index, p == VMSIM_TLB_FIFO);
+        else
+            v = p == VMSIM_TLB_PLRU ? plru_victim(t, set) : random_way(t);
+        tlb_index_clearing(t, set_index * t->n_ways + v);
+        evict(t, &set[v], set_index);
+    }
+    fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights);
+    tlb_index_filled(t, set_index * t->n_ways + v);
+    return &set[v];
 }
 
 struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t pbase,
@@ -255,6 +289,8 @@ struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t
     uint32_t set_index = (vaddr >> shift) & t->set_mask;
     struct tlb_way *set = &t->ways[(size_t)set_index * t->n_ways];
     struct tlb_way *w = set;
+    if (t->index)
+        return fill_indexed(t, set, set_index, vaddr, shift, pbase, rights);
     if (t->set_valid[set_index] < t->n_ways) { /* the lowest invalid way */
         while (w->key)
             w++;
@@ -267,12 +303,20 @@ struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t
     return fill_way(t, w, set_index, vaddr, shift, pbase, rights);
 }
 
+/* Invalidate valid way `w` of set number `set` outside a fill: the
+ * index, if any, forgets it first. */
+static void forget_way(struct tlb *t, struct tlb_way *w, uint32_t set)
+{
+    if (t->index)
+        tlb_index_clearing(t, (uint32_t)(w - t->ways));
+    clear_way(t, w, set);
+    t->st->invalidations++;
+}
+
 void tlb_invalidate_way(struct tlb *t, struct tlb_way *w)
 {
-    if (!w->key)
-        return;
-    clear_way(t, w, (uint32_t)((size_t)(w - t->ways) / t->n_ways));
-    t->st->invalidations++;
+    if (w->key)
+        forget_way(t, w, (uint32_t)((size_t)(w - t->ways) / t->n_ways));
 }
 
 void tlb_invalidate_page(struct tlb *t, uint32_t vaddr)
@@ -296,10 +340,8 @@ void tlb_flush(struct tlb *t, bool keep_global)
     for (uint32_t s = 0; s < t->n_sets && t->n_valid; s++) {
         struct tlb_way *ways = &t->ways[(size_t)s * t->n_ways];
         for (uint32_t i = 0; i < t->n_ways && t->set_valid[s]; i++) {
-            if (ways[i].key && !(keep_global && (ways[i].rights & TLB_G))) {
-                clear_way(t, &ways[i], s);
-                t->st->invalidations++;
-            }
+            if (ways[i].key && !(keep_global && (ways[i].rights & TLB_G)))
+                forget_way(t, &ways[i], s);
         }
     }
 }

@@ -97,18 +97,41 @@ struct fast_entry {
     struct tlb *tlb;
 };
 
+/* Sets wider than this get an index (tlb_index.c). */
+#define TLB_INDEX_MIN_WAYS 32u
+
+struct tlb_index;
+
 struct tlb {
     vmsim_tlb_stats_t *st;      /* counters of the current statistics bank */
     uint64_t clock;             /* advances at every hit and fill */
     uint32_t n_sets, set_mask, n_ways;
+    uint32_t n_compare;         /* ways a lookup compares: n_ways, 0 for an indexed TLB */
     uint32_t rng;
     uint32_t n_large;           /* valid 2 MiB / 4 MiB entries */
     uint32_t n_valid;
     struct tlb_way *ways;
     uint32_t *set_valid;        /* valid ways per set: a full set skips the search */
     struct fast_entry (*fast)[FAST_SLOTS]; /* the machine's fast tables */
+    struct tlb_index *index;               /* wide sets only (more than TLB_INDEX_MIN_WAYS ways) */
     vmsim_tlb_config_t cfg;
 };
+
+/* --- the index of wide sets (tlb_index.c) --------------------------------
+ * Same answers as the plain searches, in O(1) / O(log W) instead of O(W). */
+bool tlb_index_wanted(const vmsim_tlb_config_t *cfg);
+struct tlb_index *tlb_index_create(uint32_t entries, uint32_t n_sets);
+void tlb_index_destroy(struct tlb_index *x);
+/* The valid way whose key is `key`, or NULL. */
+struct tlb_way *tlb_index_find(const struct tlb *t, uint32_t key);
+/* The lowest invalid way of `set` (its number within the set), or n_ways. */
+uint32_t tlb_index_first_invalid(const struct tlb *t, uint32_t set);
+/* The way of full `set` with the least `used` (LRU) or `filled` (FIFO). */
+uint32_t tlb_index_victim(struct tlb *t, uint32_t set, bool fifo);
+/* Way number `way` (of the whole TLB) has just been filled / is about to
+ * be invalidated (its key still set). */
+void tlb_index_filled(struct tlb *t, uint32_t way);
+void tlb_index_clearing(struct tlb *t, uint32_t way);
 
 /* Create a TLB for `cfg` (already checked).  NULL when out of memory. */
 struct tlb *tlb_create(const vmsim_tlb_config_t *cfg, struct fast_entry (*fast)[FAST_SLOTS],
@@ -136,10 +159,12 @@ static inline struct tlb_way *tlb_set(const struct tlb *t, uint32_t vpn)
 static inline struct tlb_way *tlb_probe(const struct tlb *t, uint32_t key, uint32_t vpn)
 {
     struct tlb_way *w = tlb_set(t, vpn);
-    for (uint32_t i = 0; i < t->n_ways; i++)
+    for (uint32_t i = 0; i < t->n_compare; i++)
         if (w[i].key == key)
             return &w[i];
-    return NULL;
+    /* a wide set compares nothing: its index answers (only on this path,
+     * so that a hit in an ordinary set costs what it always did) */
+    return __builtin_expect(t->index != NULL, 0) ? tlb_index_find(t, key) : NULL;
 }
 
 /* The valid way that maps `vaddr` (4 KiB first, then a large page of
