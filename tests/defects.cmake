@@ -2,7 +2,7 @@
 # the vmsim program's outputs and hostile inputs, user pointers, range
 # checks and mmap edge cases.
 if(TARGET vmsim_tool)
-  foreach(suite test_cli_outputs test_cli_hostile)
+  foreach(suite test_cli_outputs test_cli_hostile test_cli_options)
     vmsim_suite(${suite} ${suite}.c LIBS vmsim_cli) # vmsim_cli brings zlib
     target_compile_definitions(${suite} PRIVATE VMSIM_TOOL="$<TARGET_FILE:vmsim_tool>")
     add_dependencies(${suite} vmsim_tool)

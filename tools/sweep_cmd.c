@@ -61,6 +61,7 @@ struct sweep_opts {
     bool split, direct, skip_bad;
     unsigned page_shift, plot_side;
     const char *csv, *plot, *path;
+    char entries_note[128]; /* how an A..B range was cut down to powers of two */
 };
 
 enum { O_ENTRIES = 256, O_WAYS, O_POLICY, O_CONFIG, O_UNIFIED, O_PAGE, O_CSV, O_PLOT, O_PLOT_TLB,
@@ -68,25 +69,27 @@ enum { O_ENTRIES = 256, O_WAYS, O_POLICY, O_CONFIG, O_UNIFIED, O_PAGE, O_CSV, O_
 
 static int bad(const char *what, const char *arg)
 {
-    fprintf(stderr, "vmsim sweep: %s: '%s'\n(vmsim sweep --help lists the options)\n", what, arg);
+    fprintf(stderr, "vmsim sweep: %s: '%.60s%s'\n(vmsim sweep --help lists the options)\n", what,
+            arg, strlen(arg) > 60 ? "..." : "");
     return 2;
 }
 
+/* A comma-separated list of numbers 1..2^20 (and 'full'), none empty. */
 static bool parse_u32_list(const char *s, uint32_t *out, size_t *n, bool allow_full)
 {
-    char buf[512], *save;
+    char buf[512], *t[MAX_LIST];
     if (strlen(s) >= sizeof buf)
         return false;
     strcpy(buf, s);
-    *n = 0;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    *n = opt_split(buf, ',', t, MAX_LIST);
+    for (size_t i = 0; i < *n && *n != SIZE_MAX; i++) {
         uint64_t v = 0;
-        if (*n == MAX_LIST || (!(allow_full && strcmp(t, "full") == 0) &&
-                               (!opt_parse_u64(t, &v) || v == 0 || v > (1u << 20))))
+        if (!(allow_full && strcmp(t[i], "full") == 0) &&
+            (!opt_parse_u64(t[i], &v) || v == 0 || v > (1u << 20)))
             return false;
-        out[(*n)++] = (uint32_t)v;
+        out[i] = (uint32_t)v;
     }
-    return *n > 0;
+    return *n > 0 && *n != SIZE_MAX;
 }
 
 static bool parse_entries(const char *s, struct sweep_opts *o)
@@ -107,19 +110,28 @@ static bool parse_entries(const char *s, struct sweep_opts *o)
     for (uint64_t e = 1; e <= hi && o->n_entries < MAX_LIST; e *= 2)
         if (e >= lo)
             o->entries[o->n_entries++] = (uint32_t)e;
-    return o->n_entries > 0;
+    o->entries_note[0] = '\0';
+    if (!o->n_entries)
+        return false; /* no power of two in the range */
+    if (o->entries[0] != lo || o->entries[o->n_entries - 1] != hi)
+        snprintf(o->entries_note, sizeof o->entries_note,
+                 "--entries %" PRIu64 "..%" PRIu64
+                 " means the powers of two in that range: %u to %u",
+                 lo, hi, o->entries[0], o->entries[o->n_entries - 1]);
+    return true;
 }
 
 static bool parse_policies(const char *s, struct sweep_opts *o)
 {
-    char buf[128], *save;
+    char buf[128], *t[VMSIM_TLB_POLICY_COUNT];
     if (strlen(s) >= sizeof buf)
         return false;
     strcpy(buf, s);
-    o->n_policy = 0;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (o->n_policy == VMSIM_TLB_POLICY_COUNT ||
-            vmsim_tlb_policy_parse(t, &o->policy[o->n_policy++]))
+    size_t n = opt_split(buf, ',', t, VMSIM_TLB_POLICY_COUNT);
+    if (n == SIZE_MAX)
+        return false;
+    for (o->n_policy = 0; o->n_policy < n; o->n_policy++)
+        if (vmsim_tlb_policy_parse(t[o->n_policy], &o->policy[o->n_policy]))
             return false;
     return o->n_policy > 0;
 }
@@ -171,26 +183,101 @@ static bool has_full(const struct sweep_opts *o)
     return false;
 }
 
-/* The cross product entries x ways x policy, valid combinations only.  W
- * ways of W entries is the fully-associative TLB: with 'full' in the
- * list it is left to 'full'. */
-static size_t cross_product(struct sweep_opts *o, size_t *n_skipped)
+/* Why entries x ways under policy p is not a TLB, or NULL when it is. */
+static const char *why_invalid(uint32_t entries, uint32_t ways, vmsim_tlb_policy_t p)
+{
+    if (ways > entries)
+        return "more ways than entries";
+    if (entries % ways)
+        return "entries not a multiple of ways";
+    vmsim_tlb_config_t c = vmsim_tlb_config(entries, ways, p);
+    if (p == VMSIM_TLB_PLRU && (ways & (ways - 1)))
+        return "PLRU needs a power-of-two number of ways";
+    if (vmsim_tlb_config_check(&c) != VMSIM_OK)
+        return "the number of sets (entries / ways) is not a power of two";
+    return NULL;
+}
+
+/* Say which combination was left out and why (the first few of them). */
+static void left_out(size_t k, uint32_t entries, uint32_t ways, vmsim_tlb_policy_t p,
+                     const char *why)
+{
+    if (k < 8)
+        fprintf(stderr, "  %u entries, %u ways, %s: %s\n", entries, ways, vmsim_tlb_policy_name(p),
+                why);
+    else if (k == 8)
+        fprintf(stderr, "  ...\n");
+}
+
+/* The cross product entries x ways x policy, valid combinations only
+ * (the others are named on standard error).  W ways of W entries is the
+ * fully-associative TLB: with 'full' in the list it is left to 'full'. */
+static size_t cross_product(struct sweep_opts *o, size_t *n_skipped, size_t *n_over)
 {
     size_t n = 0;
     bool full = has_full(o);
-    *n_skipped = 0;
+    *n_skipped = *n_over = 0;
     for (size_t p = 0; p < o->n_policy; p++)
         for (size_t w = 0; w < o->n_ways; w++)
-            for (size_t e = 0; e < o->n_entries && n < MAX_CONFIGS; e++) {
+            for (size_t e = 0; e < o->n_entries; e++) {
                 uint32_t ways = o->ways[w] ? o->ways[w] : o->entries[e];
-                vmsim_tlb_config_t c = vmsim_tlb_config(o->entries[e], ways, o->policy[p]);
+                const char *why = why_invalid(o->entries[e], ways, o->policy[p]);
                 if (o->ways[w] && ways == o->entries[e] && full)
                     continue;
-                if (ways > o->entries[e] || vmsim_tlb_config_check(&c) != VMSIM_OK)
-                    (*n_skipped)++;
+                if (why)
+                    left_out((*n_skipped)++, o->entries[e], ways, o->policy[p], why);
+                else if (n < MAX_CONFIGS)
+                    o->config[n++] = vmsim_tlb_config(o->entries[e], ways, o->policy[p]);
                 else
-                    o->config[n++] = c;
+                    (*n_over)++;
             }
+    return n;
+}
+
+static void print_u32_list(FILE *f, const uint32_t *v, size_t n, bool full_for_zero)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (full_for_zero && v[i] == 0)
+            fprintf(f, "%sfull", i ? "," : "");
+        else
+            fprintf(f, "%s%u", i ? "," : "", v[i]);
+    }
+}
+
+/* "--entries 8,16 --ways 3 --policy lru" */
+static void print_lists(FILE *f, const struct sweep_opts *o)
+{
+    fputs("--entries ", f);
+    print_u32_list(f, o->entries, o->n_entries, false);
+    fputs(" --ways ", f);
+    print_u32_list(f, o->ways, o->n_ways, true);
+    fputs(" --policy ", f);
+    for (size_t i = 0; i < o->n_policy; i++)
+        fprintf(f, "%s%s", i ? "," : "", vmsim_tlb_policy_name(o->policy[i]));
+}
+
+/* The configurations to run: the --config ones, or the lists' valid
+ * combinations with the others named.  0 after a message when none. */
+static size_t configurations(struct sweep_opts *o)
+{
+    size_t skipped, over;
+    if (o->n_config)
+        return o->n_config;
+    if (o->entries_note[0])
+        fprintf(stderr, "vmsim sweep: %s\n", o->entries_note);
+    size_t n = cross_product(o, &skipped, &over);
+    if (!n)
+        fputs("vmsim sweep: none of the combinations of ", stderr);
+    else if (skipped)
+        fprintf(stderr, "vmsim sweep: left out %zu combination%s of ", skipped,
+                skipped == 1 ? "" : "s");
+    if (!n || skipped) {
+        print_lists(stderr, o);
+        fputs(n ? " (not a valid TLB; why, above)\n" : " is a valid TLB (why, above)\n", stderr);
+    }
+    if (over)
+        fprintf(stderr, "vmsim sweep: only the first %d configurations run; %zu more left out\n",
+                MAX_CONFIGS, over);
     return n;
 }
 
@@ -408,16 +495,11 @@ int sweep_main(int argc, char **argv)
         free(o);
         return rc < 0 ? 0 : rc;
     }
-    size_t n = o->n_config, skipped = 0;
-    if (n == 0)
-        n = cross_product(o, &skipped);
+    size_t n = configurations(o);
     if (n == 0) {
         free(o);
-        return bad("no valid TLB configuration in the lists", "");
+        return 2;
     }
-    if (skipped)
-        fprintf(stderr, "vmsim sweep: left out %zu combinations that are not a valid TLB\n",
-                skipped);
     rc = outputs_are_not_the_input(o);
     if (rc == 0)
         rc = run(o, n);
