@@ -27,9 +27,16 @@
  * cache destroyed and empty slabs released: the frames in use must be
  * exactly those the boot left in use (no frame leaked on any error path).
  *
- * Supervisor-mode writes go only into user space and into live kernel
- * objects within their size: a supervisor store anywhere else may
- * legitimately corrupt kernel memory (the page tables are writable
+ * The kernel's user-pointer calls (copy_to/from_user, the vmsim_proc_*
+ * family in either mode) get any range: addresses in the kernel half,
+ * ranges that cross into it or wrap past 4 GiB, lengths near SIZE_MAX.
+ * Whatever is not wholly in user space must be refused before a byte
+ * moves when the kernel acts for the process (supervisor mode), and any
+ * range longer than what is left of the 4 GiB must be refused in either
+ * mode; the checker then proves nothing was written behind the refusal.
+ * Raw supervisor-mode MMU writes go only into user space and into live
+ * kernel objects within their size: a raw supervisor store anywhere else
+ * may legitimately corrupt kernel memory (the page tables are writable
  * through the recursive mapping), which the checker would then rightly
  * report.  User-mode accesses and supervisor reads go anywhere.
  */
@@ -440,6 +447,50 @@ static uint32_t pick_any_addr(struct ctx *c)
     return pick_uaddr(c);
 }
 
+/* A length for a byte range at addr: mostly small (it fits the buffer);
+ * sometimes one that must be refused whole -- longer than what is left
+ * of the 4 GiB, near SIZE_MAX, or, for a user pointer the kernel
+ * dereferences (supervisor mode), one that runs into the kernel half. */
+static size_t pick_copy_len(struct ctx *c, uint32_t addr, bool user_pointer)
+{
+    uint8_t how = take8(&c->in);
+    size_t small = take16(&c->in) % MAX_COPY;
+    uint64_t past_4g = (1ull << 32) - addr + 1 + (how >> 4);
+    switch (how % 16) {
+    case 0: return SIZE_MAX - (how >> 4);
+    case 1: return past_4g > SIZE_MAX ? SIZE_MAX : (size_t)past_4g;
+    case 2:
+        if (user_pointer && addr < VMSIM_USER_END)
+            return VMSIM_USER_END - addr + 1 + (how >> 4);
+        return small;
+    default: return small;
+    }
+}
+
+/* Is [addr, addr + len) wholly in user space? */
+static bool in_user_space(uint32_t addr, uint64_t len)
+{
+    return len <= VMSIM_USER_END && addr <= VMSIM_USER_END - len;
+}
+
+/* What must hold after an access through the kernel's user-pointer calls. */
+static void check_user_pointer(struct ctx *c, uint8_t which, vmsim_mode_t mode, uint32_t addr,
+                               uint64_t len, vmsim_status_t rc, size_t done)
+{
+    bool ranged = which >= 2 && which <= 5;
+    bool for_process = which == 4 || which == 5 || mode == VMSIM_SUPERVISOR;
+    if (ranged && len > (1ull << 32) - addr)
+        FUZZ_CHECK(rc != VMSIM_OK && done == 0, "%s of %llu bytes at 0x%x: %s, %zu done", c->what,
+                   (unsigned long long)len, addr, vmsim_status_name(rc), done);
+    if (for_process && which != 6 && which != 7 && !in_user_space(addr, len))
+        FUZZ_CHECK(rc != VMSIM_OK && done == 0,
+                   "%s for the process at 0x%x, %llu bytes, reaches the kernel half: %s, %zu done",
+                   c->what, addr, (unsigned long long)len, vmsim_status_name(rc), done);
+    if (for_process && (which == 6 || which == 7) && addr >= VMSIM_USER_END)
+        FUZZ_CHECK(rc != VMSIM_OK, "%s for the process at 0x%x: %s", c->what, addr,
+                   vmsim_status_name(rc));
+}
+
 static void op_access(struct ctx *c)
 {
     uint8_t which = take8(&c->in) % 8;
@@ -447,7 +498,7 @@ static void op_access(struct ctx *c)
     vmsim_mode_t mode = pick_mode(c);
     uint32_t addr = pick_any_addr(c);
     unsigned size = pick_size(c);
-    size_t len = take16(&c->in) % MAX_COPY;
+    size_t len = pick_copy_len(c, addr, which == 4 || which == 5 || mode == VMSIM_SUPERVISOR);
     uint64_t value = take64(&c->in);
     static uint8_t buf[MAX_COPY + 1];
     size_t done = 0;
@@ -459,8 +510,6 @@ static void op_access(struct ctx *c)
         rc = vmsim_proc_load(c->k, pid, mode, addr, size, (value & 1) ? NULL : &value);
         break;
     case 1:
-        if (!store_allowed(c, mode, addr, size))
-            return;
         c->what = "proc_store";
         forget_range(c, addr, size);
         rc = vmsim_proc_store(c->k, pid, mode, addr, size, value);
@@ -472,8 +521,6 @@ static void op_access(struct ctx *c)
         rc = vmsim_proc_read(c->k, pid, mode, addr, (value & 1) && len ? NULL : buf, len, &done);
         break;
     case 3:
-        if (!store_allowed(c, mode, addr, len))
-            return;
         c->what = "proc_write";
         forget_range(c, addr, len);
         rc = vmsim_proc_write(c->k, pid, mode, addr, buf, len, (value & 2) ? NULL : &done);
@@ -483,8 +530,6 @@ static void op_access(struct ctx *c)
         rc = vmsim_copy_from_user(c->k, pid, buf, addr, len);
         break;
     case 5:
-        if (!store_allowed(c, VMSIM_SUPERVISOR, addr, len))
-            return;
         c->what = "copy_to_user";
         forget_range(c, addr, len);
         rc = vmsim_copy_to_user(c->k, pid, addr, buf, len);
@@ -496,8 +541,6 @@ static void op_access(struct ctx *c)
         break;
     default:
         buf[len % 300] = '\0';
-        if (!store_allowed(c, mode, addr, len % 300 + 1))
-            return;
         c->what = "proc_write_string";
         forget_range(c, addr, len % 300 + 1);
         rc = vmsim_proc_write_string(c->k, pid, mode, addr, (char *)buf);
@@ -506,6 +549,7 @@ static void op_access(struct ctx *c)
     status_ok(c, rc);
     if (which == 2 || which == 3)
         FUZZ_CHECK(done <= len, "%s: n_done %zu > len %zu", c->what, done, len);
+    check_user_pointer(c, which, mode, addr, which < 2 ? size : len, rc, done);
     vmsim_kfault_t kf;
     status_ok(c, vmsim_kernel_last_fault(c->k, &kf));
 }
