@@ -26,7 +26,7 @@ const char sweep_usage[] =
     "\n"
     "Simulate many TLB configurations in one pass over a trace (lackey text, plain or\n"
     "gzip, or binary) and print one row per configuration.  The counts are those\n"
-    "`vmsim trace --populate` gives for each configuration alone (shared/spec/tlb.md);\n"
+    "`vmsim trace --populate` gives for each configuration alone (docs/tlb-counting.md);\n"
     "fully-associative LRU comes from LRU stack distances (Mattson et al. 1970), all\n"
     "sizes at once.  With split TLBs each configuration is used for both the\n"
     "instruction and the data TLB.\n"

@@ -30,7 +30,7 @@ const char trace_usage[] =
     "of the 4 MiB regions the trace touches (docs/trace-format.md, 'Folding'), its\n"
     "pages come by demand paging, and every access goes through the MMU and the\n"
     "TLBs; instruction fetches use the instruction TLB.  Counting follows\n"
-    "shared/spec/tlb.md.  FILE is Valgrind lackey output (valgrind --tool=lackey\n"
+    "docs/tlb-counting.md.  FILE is Valgrind lackey output (valgrind --tool=lackey\n"
     "--trace-mem=yes), plain or gzip, or a binary trace from `vmsim trace convert`\n"
     "(much faster to replay).\n"
     "\n"
