@@ -38,9 +38,7 @@
 
 #include "vmsim/vmsim.h"
 
-#ifndef VMSIM_TOOL
-#error "VMSIM_TOOL (the path of the vmsim binary) must be defined by the build"
-#endif
+#include "cli_rig.h" /* temporary files, reading them back */
 
 extern char **environ;
 
@@ -53,33 +51,10 @@ struct cli_result {
     char *out, *err;
 };
 
-static int temp_file(void)
-{
-    char path[] = "/tmp/vmsim-test-cli-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-/* The whole content of the file open as fd, NUL-terminated. */
-static char *slurp_fd(int fd)
-{
-    off_t size = lseek(fd, 0, SEEK_END);
-    assert_true(size >= 0);
-    char *text = malloc((size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(pread(fd, text, (size_t)size, 0), size);
-    text[size] = '\0';
-    return text;
-}
-
 static char *slurp_path(const char *path)
 {
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    char *text = slurp_fd(fd);
-    close(fd);
+    char *text = read_file(path, NULL);
+    assert_non_null(text);
     return text;
 }
 
@@ -97,7 +72,7 @@ static struct cli_result run_vmsim(const char *input, const char *const *args)
     argv[n] = NULL;
     int in = open(input ? input : "/dev/null", O_RDONLY);
     assert_true(in >= 0);
-    int out = temp_file(), err = temp_file();
+    int out = rig_temp_fd(), err = rig_temp_fd();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in, 0);
@@ -110,8 +85,8 @@ static struct cli_result run_vmsim(const char *input, const char *const *args)
     assert_int_equal(waitpid(pid, &wstatus, 0), pid);
     if (WIFEXITED(wstatus))
         r.status = WEXITSTATUS(wstatus);
-    r.out = slurp_fd(out);
-    r.err = slurp_fd(err);
+    r.out = rig_slurp_fd(out);
+    r.err = rig_slurp_fd(err);
     close(in);
     close(out);
     close(err);

@@ -47,31 +47,43 @@ static void expect_pages(struct krig *r, uint32_t a, unsigned n)
         assert_int_equal(user_load(r->k, r->pid, a + i * PAGE), 0x1000 + i);
 }
 
+/* Map `old_pages` with `flags` and fill them, cap the frames at what is
+ * in use plus `spare`, then MAP_FIXED|MAP_POPULATE `new_pages` over them:
+ * even with the old pages given back there are too few frames, so it
+ * must fail, and leave the old mapping, its data and the frames as they
+ * were.  Returns the mapping's address and the frames in use. */
+static uint32_t refused_fixed_populate(struct krig *r, unsigned flags, unsigned old_pages,
+                                       unsigned new_pages, unsigned spare, uint32_t *used)
+{
+    uint32_t a, got;
+    assert_int_equal(vmsim_mmap(r->k, r->pid, 0, old_pages * PAGE, RW, flags, &a), VMSIM_OK);
+    fill_pages(r, a, old_pages);
+    *used = frames_used(r->k);
+    assert_int_equal(vmsim_pmm_set_cap(vmsim_kernel_pmm(r->k), *used + spare), VMSIM_OK);
+    assert_int_equal(vmsim_mmap(r->k, r->pid, a, new_pages * PAGE, RW,
+                                flags | VMSIM_MAP_FIXED | VMSIM_MAP_POPULATE, &got),
+                     VMSIM_ERR_NO_FRAMES);
+    assert_int_equal(frames_used(r->k), *used);
+    vmsim_region_info_t info[4];
+    uint32_t n = 0;
+    assert_int_equal(vmsim_region_list(r->k, r->pid, info, 4, &n), VMSIM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(info[0].start, a);
+    assert_int_equal(info[0].end, a + old_pages * PAGE);
+    expect_pages(r, a, old_pages);
+    assert_clean(r->k);
+    return a;
+}
+
 static void fixed_populate_out_of_frames_keeps_the_old_mapping(void **state)
 {
     (void)state;
     struct krig r;
+    uint32_t used, got;
     krig_up_proc(&r, KRIG_RAM, NULL);
-    uint32_t a, got;
-    assert_int_equal(vmsim_mmap(r.k, r.pid, 0, 8 * PAGE, RW, VMSIM_MAP_PRIVATE, &a), VMSIM_OK);
-    fill_pages(&r, a, 8);
-    uint32_t used = frames_used(r.k);
-    /* 32 pages need 32 frames and a page table; even with the old 8
-     * pages given back only 16 are allowed: it runs out halfway */
-    assert_int_equal(vmsim_pmm_set_cap(vmsim_kernel_pmm(r.k), used + 8), VMSIM_OK);
-    assert_int_equal(
-        vmsim_mmap(r.k, r.pid, a, 32 * PAGE, RW, VMSIM_MAP_FIXED | VMSIM_MAP_POPULATE, &got),
-        VMSIM_ERR_NO_FRAMES);
-    assert_int_equal(frames_used(r.k), used);
-    vmsim_region_info_t info[4];
-    uint32_t n = 0;
-    assert_int_equal(vmsim_region_list(r.k, r.pid, info, 4, &n), VMSIM_OK);
-    assert_int_equal(n, 1);
-    assert_int_equal(info[0].start, a);
-    assert_int_equal(info[0].end, a + 8 * PAGE);
-    expect_pages(&r, a, 8);
-    assert_clean(r.k);
-
+    /* 32 pages need 32 frames and a page table; with the old 8 given
+     * back only 16 are allowed: it would run out halfway */
+    uint32_t a = refused_fixed_populate(&r, VMSIM_MAP_PRIVATE, 8, 32, 8, &used);
     /* with the frames there, it replaces the mapping */
     assert_int_equal(vmsim_pmm_set_cap(vmsim_kernel_pmm(r.k), 0), VMSIM_OK);
     assert_int_equal(
@@ -87,17 +99,9 @@ static void fixed_populate_of_a_shared_mapping_out_of_frames_keeps_it(void **sta
 {
     (void)state;
     struct krig r;
+    uint32_t used;
     krig_up_proc(&r, KRIG_RAM, NULL);
-    uint32_t a, got;
-    assert_int_equal(vmsim_mmap(r.k, r.pid, 0, 4 * PAGE, RW, VMSIM_MAP_SHARED, &a), VMSIM_OK);
-    fill_pages(&r, a, 4);
-    uint32_t used = frames_used(r.k);
-    assert_int_equal(vmsim_pmm_set_cap(vmsim_kernel_pmm(r.k), used + 2), VMSIM_OK);
-    assert_int_equal(vmsim_mmap(r.k, r.pid, a, 16 * PAGE, RW,
-                                VMSIM_MAP_FIXED | VMSIM_MAP_POPULATE | VMSIM_MAP_SHARED, &got),
-                     VMSIM_ERR_NO_FRAMES);
-    expect_pages(&r, a, 4);
-    assert_int_equal(frames_used(r.k), used);
+    refused_fixed_populate(&r, VMSIM_MAP_SHARED, 4, 16, 2, &used);
     krig_down(&r);
 }
 
