@@ -20,9 +20,10 @@
 
 /* hex_plus1[c] = value of hex digit c plus one, 0 when c is no digit. */
 static const uint8_t hex_plus1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+    ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+    ['F'] = 16,
 };
 
 /* data_kind_plus1[c] for the letter after a leading space. */
@@ -206,10 +207,9 @@ static int refill(struct lackey *lk)
         lk->lines_end = lk->end;
     }
     if (lk->lines_end == 0 && lk->end == LACKEY_BUF) {
-        snprintf(lk->err, sizeof lk->err,
-                 "%s:%llu: error: line longer than %u bytes: is this a "
-                 "lackey trace (valgrind --tool=lackey --trace-mem=yes)?",
-                 lk->in->name, (unsigned long long)lk->line + 1, LACKEY_BUF);
+        snprintf(lk->err, sizeof lk->err, "%s:%llu: error: line longer than %u bytes: is this a "
+                 "lackey trace (valgrind --tool=lackey --trace-mem=yes)?", lk->in->name,
+                 (unsigned long long)lk->line + 1, LACKEY_BUF);
         return 2;
     }
     return 0;

@@ -39,10 +39,10 @@ static const char run_usage[] =
 static int cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"explain", no_argument, NULL, 'e'},    {"stats", no_argument, NULL, 's'},
+        {"explain", no_argument, NULL, 'e'}, {"stats", no_argument, NULL, 's'},
         {"dtlb", required_argument, NULL, 'd'}, {"itlb", required_argument, NULL, 'i'},
-        {"unified", no_argument, NULL, 'u'},    {"no-tlb", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+        {"unified", no_argument, NULL, 'u'}, {"no-tlb", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct scenario_options opt;
     int c;
     scenario_options_default(&opt);
@@ -66,8 +66,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "vmsim run: expected one scenario file (or - for standard input)\n\n%s",
-                run_usage);
+        fprintf(stderr, "vmsim run: expected one scenario file (or - for standard input)\n\n%s", run_usage);
         return 2;
     }
     const char *path = argv[optind];
@@ -91,8 +90,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", "execute a scenario file through the emulated MMU", run_usage, cmd_run},
-    {"trace", "replay a memory trace (Valgrind lackey, or binary) through a process", trace_usage,
-     trace_main},
+    {"trace", "replay a memory trace (Valgrind lackey, or binary) through a process",
+     trace_usage, trace_main},
     {"sweep", "TLB hit rates of many TLB configurations in one pass over a trace", sweep_usage,
      sweep_main},
     {"paging", "page replacement (fifo, lru, opt, clock, ...) on a trace's reference string",
@@ -101,11 +100,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: vmsim COMMAND [OPTIONS] ...\n\n"
-            "libvmsim %s: an x86 MMU and TLB emulator, and a virtual-memory kernel on it.\n\n"
-            "commands:\n",
-            vmsim_version());
+    fprintf(f, "usage: vmsim COMMAND [OPTIONS] ...\n\n"
+               "libvmsim %s: an x86 MMU and TLB emulator, and a virtual-memory kernel on it.\n\n"
+               "commands:\n", vmsim_version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "  %-8s %s\n  %-8s %s\n\n", "help", "help on a command: vmsim help COMMAND",
