@@ -24,9 +24,9 @@
  * there are): rank >= fmax faults for every F asked.
  *
  * lru: the rank is the stack distance, the number of distinct pages used
- * since the page's last use: a Fenwick tree over time slots, one mark
- * per page at its latest use, counts the marks after it (O(log) per
- * reference; the slots are renumbered when they run out).
+ * since the page's last use: a short array holds the few most recent
+ * pages, and a Fenwick tree over time slots, one mark per older page at
+ * its last use, counts the rest (O(log) per reference at worst).
  *
  * opt: Belady's priority stack.  The referenced page goes to rank 0 and
  * the page it displaces is carried down: at each rank up to the old rank
@@ -136,16 +136,27 @@ static void curve_results(const struct curve *c, const struct paging_refs *r,
     }
 }
 
-/* --- lru: stack distances from a Fenwick tree --- */
+/* --- lru: stack distances --- */
 
-struct fenwick {
+/* The LRU_TOP most recent pages sit in a small array, most recent first,
+ * where a reference finds its distance by a short scan (most references
+ * of a real program land there).  Every other page used so far has a
+ * mark in a Fenwick tree at the slot of its last use; its distance is
+ * LRU_TOP plus the marks after that slot.  A page pushed out of the array
+ * gets its mark then.  Slots are handed out one per reference and
+ * renumbered in order when they run out. */
+#define LRU_TOP 8
+
+struct lru_dist {
+    uint32_t top[LRU_TOP];
+    uint32_t n_top;
     uint32_t *tree;  /* [1 .. cap] */
-    uint32_t *owner; /* [1 .. cap]: the page marked at each slot */
-    uint32_t *when;  /* per page: its slot, 0 = never used */
-    uint32_t cap, now, live;
+    uint32_t *owner; /* [1 .. cap]: the page used at each slot */
+    uint32_t *when;  /* per page: the slot of its last use, 0 = never used */
+    uint32_t cap, now, marked;
 };
 
-static uint32_t fen_prefix(const struct fenwick *f, uint32_t i)
+static uint32_t fen_prefix(const struct lru_dist *f, uint32_t i)
 {
     uint32_t sum = 0;
     for (; i; i -= i & -i)
@@ -153,25 +164,35 @@ static uint32_t fen_prefix(const struct fenwick *f, uint32_t i)
     return sum;
 }
 
-static void fen_add(struct fenwick *f, uint32_t i, uint32_t v)
+static void fen_add(struct lru_dist *f, uint32_t i, uint32_t v)
 {
     for (; i <= f->cap; i += i & -i)
         f->tree[i] += v;
 }
 
-/* Slots 1..live for the live marks, in time order; tree rebuilt in O(cap). */
-static void fen_renumber(struct fenwick *f)
+static bool in_top(const struct lru_dist *f, uint32_t p)
+{
+    for (uint32_t i = 0; i < f->n_top; i++)
+        if (f->top[i] == p)
+            return true;
+    return false;
+}
+
+/* Slots 1.. for the pages' last uses, in time order; the tree rebuilt
+ * (marks for the pages below the array) in O(cap). */
+static void fen_renumber(struct lru_dist *f)
 {
     uint32_t k = 0;
+    for (uint32_t i = 1; i <= f->cap; i++)
+        f->tree[i] = 0;
     for (uint32_t s = 1; s <= f->now; s++) {
         uint32_t p = f->owner[s];
         if (f->when[p] == s) {
             f->when[p] = ++k;
             f->owner[k] = p;
+            f->tree[k] = !in_top(f, p);
         }
     }
-    for (uint32_t i = 1; i <= f->cap; i++)
-        f->tree[i] = i <= k;
     for (uint32_t i = 1; i <= f->cap; i++) {
         uint32_t j = i + (i & -i);
         if (j <= f->cap)
@@ -180,7 +201,7 @@ static void fen_renumber(struct fenwick *f)
     f->now = k;
 }
 
-static int fen_init(struct fenwick *f, uint32_t n_pages)
+static int lru_init(struct lru_dist *f, uint32_t n_pages)
 {
     memset(f, 0, sizeof *f);
     f->cap = 1024;
@@ -192,56 +213,75 @@ static int fen_init(struct fenwick *f, uint32_t n_pages)
     return f->tree && f->owner && f->when ? 0 : -1;
 }
 
-static void fen_free(struct fenwick *f)
+static void lru_free(struct lru_dist *f)
 {
     free(f->tree);
     free(f->owner);
     free(f->when);
 }
 
-/* Use page p: returns its stack distance, UINT32_MAX on first use. */
-static uint32_t fen_use(struct fenwick *f, uint32_t p)
+/* Page p's distance, and p on top: UINT32_MAX on its first use. */
+static uint32_t lru_use(struct lru_dist *f, uint32_t p)
 {
-    uint32_t t = f->when[p], d = UINT32_MAX;
-    if (t) {
-        d = f->live - fen_prefix(f, t);
-        fen_add(f, t, UINT32_MAX); /* -1 */
-    } else {
-        f->live++;
+    uint32_t d = 0;
+    while (d < f->n_top && f->top[d] != p)
+        d++;
+    if (d == f->n_top) { /* below the array, or new */
+        uint32_t t = f->when[p];
+        d = t ? f->n_top + f->marked - fen_prefix(f, t) : UINT32_MAX;
+        if (t) {
+            fen_add(f, t, UINT32_MAX); /* -1 */
+            f->marked--;
+        }
+        if (f->n_top == LRU_TOP) { /* the last of the array goes below it */
+            uint32_t q = f->top[LRU_TOP - 1];
+            fen_add(f, f->when[q], 1);
+            f->marked++;
+        } else {
+            f->n_top++;
+        }
     }
+    uint32_t i = d < f->n_top ? d : f->n_top - 1;
+    for (; i > 0; i--)
+        f->top[i] = f->top[i - 1];
+    f->top[0] = p;
     if (f->now == f->cap) {
         f->when[p] = 0;
         fen_renumber(f);
     }
     f->when[p] = ++f->now;
     f->owner[f->now] = p;
-    fen_add(f, f->now, 1);
     return d;
+}
+
+/* Where page p stands at the end. */
+static uint32_t lru_rank(const struct lru_dist *f, uint32_t p)
+{
+    for (uint32_t i = 0; i < f->n_top; i++)
+        if (f->top[i] == p)
+            return i;
+    return f->n_top + f->marked - fen_prefix(f, f->when[p]);
 }
 
 int paging_lru_curve(const struct paging_refs *r, const uint32_t *frames, size_t n,
                      struct paging_result *out)
 {
     struct curve c;
-    struct fenwick f;
+    struct lru_dist f;
     memset(&c, 0, sizeof c);
     memset(&f, 0, sizeof f);
-    int rc = curve_init(&c, r, frames, n) || fen_init(&f, r->n_pages) ? -1 : 0;
-    uint32_t last = UINT32_MAX;
+    int rc = curve_init(&c, r, frames, n) || lru_init(&f, r->n_pages) ? -1 : 0;
     for (uint64_t t = 0; !rc && t < r->n; t++) {
-        uint32_t v = r->ref[t], p = v >> PAGING_ID_SHIFT, d = 0;
-        if (p != last) /* the page just used is at distance 0 and stays on top */
-            d = fen_use(&f, p);
-        last = p;
+        uint32_t v = r->ref[t], p = v >> PAGING_ID_SHIFT, d = lru_use(&f, p);
         curve_ref(&c, p, v & PAGING_WRITE, d < c.fmax ? d : c.fmax);
     }
     for (uint32_t p = 0; !rc && p < r->n_pages; p++) {
-        uint32_t e = f.live - fen_prefix(&f, f.when[p]);
+        uint32_t e = lru_rank(&f, p);
         curve_end(&c, p, e < c.fmax ? e : c.fmax);
     }
     if (!rc)
         curve_results(&c, r, frames, n, out);
-    fen_free(&f);
+    lru_free(&f);
     curve_free(&c);
     return rc;
 }
