@@ -71,8 +71,21 @@ static int write_data(const struct paging_row *rows, const struct curve *cv, siz
     return ferror(f) ? -1 : 0;
 }
 
+/* A log scale when F spans a factor of 16 or more (power-of-two lists). */
+static bool wide_range(const struct paging_row *rows, size_t n)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].policy->kind == PAGING_WS)
+            continue;
+        lo = rows[i].frames < lo ? rows[i].frames : lo;
+        hi = rows[i].frames > hi ? rows[i].frames : hi;
+    }
+    return hi >= 16 * (uint64_t)lo;
+}
+
 static void gnuplot_script(FILE *p, const char *data, const char *png, const char *title,
-                           const struct curve *cv, size_t n_cv)
+                           const struct curve *cv, size_t n_cv, bool log_x)
 {
     fprintf(p,
             "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -81,7 +94,7 @@ static void gnuplot_script(FILE *p, const char *data, const char *png, const cha
             png);
     fprintf(p, "set title \"%s\" noenhanced\nset grid\nset key top right noenhanced\n", title);
     fprintf(p, "set xlabel 'frames (F)'\nset ylabel 'page faults per reference (%%)'\n");
-    fprintf(p, "set yrange [0:*]\nplot ");
+    fprintf(p, "set yrange [0:*]\n%splot ", log_x ? "set logscale x 2\n" : "");
     for (size_t i = 0; i < n_cv; i++)
         fprintf(p,
                 "%s'%s' index %zu using 1:2 with linespoints lw 2 lc rgb '%s' dt %zu pt %zu "
@@ -91,7 +104,7 @@ static void gnuplot_script(FILE *p, const char *data, const char *png, const cha
 }
 
 static void python_script(FILE *p, const char *data, const char *png, const char *title,
-                          const struct curve *cv, size_t n_cv)
+                          const struct curve *cv, size_t n_cv, bool log_x)
 {
     fprintf(p, "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n");
     fprintf(p, "blocks = [b for b in open('%s').read().split('\\n\\n\\n') if b.strip()]\n", data);
@@ -109,10 +122,10 @@ static void python_script(FILE *p, const char *data, const char *png, const char
             "    xy = [tuple(map(float, l.split())) for l in b.strip().split('\\n')]\n"
             "    plt.plot([x for x, y in xy], [y for x, y in xy], color=colours[i %% %zu],\n"
             "             linestyle=dashes[i %% 5], marker=marks[i %% 13], lw=2, label=t)\n"
-            "plt.ylim(bottom=0)\nplt.grid(True)\nplt.xlabel('frames (F)')\n"
+            "%splt.ylim(bottom=0)\nplt.grid(True)\nplt.xlabel('frames (F)')\n"
             "plt.ylabel('page faults per reference (%%)')\nplt.title('''%s''')\n"
             "plt.legend(loc='upper right')\nplt.savefig('%s')\n",
-            N_COLOURS, title, png);
+            N_COLOURS, log_x ? "plt.xscale('log', base=2)\n" : "", title, png);
 }
 
 static bool have(const char *cmd)
@@ -148,7 +161,7 @@ int paging_plot(const struct paging_row *rows, size_t n, const char *png, const 
         rc = -1;
     FILE *p = rc ? NULL : popen(gp ? "gnuplot" : "/usr/bin/python3 -", "w");
     if (p) {
-        (gp ? gnuplot_script : python_script)(p, data, png, title, cv, n_cv);
+        (gp ? gnuplot_script : python_script)(p, data, png, title, cv, n_cv, wide_range(rows, n));
         rc = pclose(p) == 0 ? 0 : -1;
     } else {
         rc = -1;
