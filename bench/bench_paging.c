@@ -105,7 +105,8 @@ static void bench_curve(const struct bench *b, const char *name, const struct pa
     report(b, name, kind == PAGING_LRU ? "lru-all" : "opt-all", 0, r->n, best, NULL);
     if (kind == PAGING_OPT && !b->csv)
         printf("           (the pass alone %.1f M refs/s; %zu of F = 2..%u simulated directly, "
-               "where pinning mattered)\n", (double)r->n / best_pass / 1e6, n_direct, frames[n - 1]);
+               "where pinning mattered)\n",
+               (double)r->n / best_pass / 1e6, n_direct, frames[n - 1]);
 }
 
 static void bench_string(const struct bench *b, const char *name, struct paging_refs *r)

@@ -43,17 +43,19 @@
 
 /* The decoded reference string. */
 struct paging_refs {
-    uint32_t *ref;          /* n entries, as above */
-    uint64_t n;             /* references */
-    uint64_t *page;         /* page number of each id (n_pages entries) */
-    uint32_t n_pages;       /* distinct pages */
-    uint32_t widest;        /* pages of the widest access (0 for an empty string) */
-    uint64_t widest_record; /* the first trace record (1-based) that wide */
-    uint64_t n_records;     /* trace records (lines) decoded */
-    uint64_t n_access[4];   /* accesses of each trace_kind (I L S M lines) */
-    uint64_t n_writes;      /* references that write */
-    unsigned page_shift;    /* 12 or 22 */
-    uint32_t *next;         /* paging_refs_next(): next use of ref[t]'s page */
+    uint32_t *ref;           /* n entries, as above */
+    uint64_t n;              /* references */
+    uint64_t *page;          /* page number of each id (n_pages entries) */
+    uint32_t n_pages;        /* distinct pages */
+    uint32_t widest;         /* pages of the widest access (0 for an empty string) */
+    uint64_t widest_record;  /* the first trace record (1-based) that wide */
+    uint64_t n_records;      /* trace records (lines) decoded */
+    uint64_t n_skipped;      /* malformed lines skipped (--skip-bad) */
+    char first_skipped[256]; /* FILE:LINE: why, of the first one */
+    uint64_t n_access[4];    /* accesses of each trace_kind (I L S M lines) */
+    uint64_t n_writes;       /* references that write */
+    unsigned page_shift;     /* 12 or 22 */
+    uint32_t *next;          /* paging_refs_next(): next use of ref[t]'s page */
 };
 
 /* Incremental construction: the decoder and the tests add accesses, then

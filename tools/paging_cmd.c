@@ -430,23 +430,23 @@ static size_t count_rows(const struct paging_opts *o)
 static int fixed_rows(const struct paging_opts *o, struct paging_refs *r,
                       const struct paging_policy *p, struct paging_row *rows)
 {
-    struct paging_result res[PAGING_MAX_FRAMES];
-    bool exact[PAGING_MAX_FRAMES];
-    int rc = 0;
+    struct paging_result *res = calloc(o->n_frames, sizeof *res);
+    bool *exact = calloc(o->n_frames, sizeof *exact);
     bool one_pass = !o->direct && (p->kind == PAGING_LRU || p->kind == PAGING_OPT);
-    if (p->kind == PAGING_OPT && paging_refs_next(r))
-        return -1;
-    for (size_t i = 0; i < o->n_frames; i++)
+    int rc = res && exact && (p->kind != PAGING_OPT || !paging_refs_next(r)) ? 0 : -1;
+    for (size_t i = 0; !rc && i < o->n_frames; i++)
         exact[i] = one_pass;
-    if (one_pass && p->kind == PAGING_LRU)
+    if (!rc && one_pass && p->kind == PAGING_LRU)
         rc = paging_lru_curve(r, o->frames, o->n_frames, res);
-    else if (one_pass)
+    else if (!rc && one_pass)
         rc = paging_opt_curve(r, o->frames, o->n_frames, res, exact);
     for (size_t i = 0; !rc && i < o->n_frames; i++) {
         rows[i] = (struct paging_row){p, o->frames[i], 0, exact[i], res[i]};
         if (!exact[i])
             rc = paging_simulate(r, p, o->frames[i], &rows[i].r);
     }
+    free(res);
+    free(exact);
     return rc;
 }
 
@@ -525,6 +525,9 @@ int paging_main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
     else
         rc = simulate_all(o, &r, trace_now() - t0);
+    if (r.n_skipped)
+        fprintf(stderr, "vmsim paging: skipped %llu malformed lines; the first: %s\n",
+                (unsigned long long)r.n_skipped, r.first_skipped);
     paging_refs_free(&r);
     free(o);
     return rc;

@@ -266,6 +266,7 @@ static int read_text(struct trace_reader *tr, struct paging_builder *b, char *er
                 return no_memory(b, tr->in.name, err, cap);
     if (rc)
         snprintf(err, cap, "%s", tr->lk.err);
+    b->r.n_skipped = trace_reader_skipped(tr, b->r.first_skipped, sizeof b->r.first_skipped);
     return rc;
 }
 
@@ -295,6 +296,14 @@ static int binary_item(struct unsplit *u, const struct trace_access *a, struct p
         return 2;
     }
     uint64_t addr = u->chunk_of[slot] << FOLD_SHIFT | (a->vaddr & (FOLD_CHUNK - 1));
+    uint64_t end = (u->pending ? u->addr + u->size : addr) + a->size - 1;
+    if (u->chunk_of[slot] >> (64 - FOLD_SHIFT) || end < addr) {
+        snprintf(err, cap,
+                 "%s: error: item %llu: the region table puts this access past the top "
+                 "of the 64-bit address space",
+                 name, (unsigned long long)u->n_items);
+        return 2;
+    }
     if (!u->pending) {
         u->addr = addr;
         u->size = 0;
