@@ -476,7 +476,7 @@ static int outputs(const struct paging_opts *o, const struct paging_refs *r,
     char title[320];
     snprintf(title, sizeof title, "%s: page faults per reference, %s pages", o->name,
              o->page_shift == 22 ? "4 MiB" : "4 KiB");
-    int rc = paging_plot(rows, n, o->plot, title, stderr);
+    int rc = paging_plot(rows, n, o->plot, o->use_synth ? NULL : o->path, title, stderr);
     if (rc == 0 && !o->csv)
         printf("plot: %s\n", o->plot);
     return rc < 0 ? 1 : 0;

@@ -54,10 +54,11 @@ void paging_write_csv(FILE *f, const char *name, const struct paging_row *rows, 
 void paging_write_table(FILE *f, const struct paging_opts *o, const struct paging_refs *r,
                         const struct paging_row *rows, size_t n, double decode_s, double sim_s);
 
-/* Plot fault rate against frames, one curve per policy, into png.
- * Returns 0 when written, 1 when no plotting tool is installed (a
- * message on err), -1 when plotting failed. */
-int paging_plot(const struct paging_row *rows, size_t n, const char *png, const char *title,
-                FILE *err);
+/* Plot fault rate against frames, one curve per policy, into png (drawn
+ * beside it and renamed over it when complete; png may not be the trace
+ * `input`).  Returns 0 when written, 1 when no plotting tool is installed
+ * (a message on err), -1 when plotting failed or png was refused. */
+int paging_plot(const struct paging_row *rows, size_t n, const char *png, const char *input,
+                const char *title, FILE *err);
 
 #endif

@@ -77,18 +77,23 @@ static bool wide_range(const struct paging_row *rows, size_t n)
     return hi >= 16 * (uint64_t)lo;
 }
 
-int paging_plot(const struct paging_row *rows, size_t n, const char *png, const char *title,
-                FILE *err)
+int paging_plot(const struct paging_row *rows, size_t n, const char *png, const char *input,
+                const char *title, FILE *err)
 {
     struct curves *c = malloc(sizeof *c);
     if (!c)
         return -1;
     find_curves(rows, n, c);
-    struct plot p = {png,          title,
-                     "frames (F)", "page faults per reference (%)",
-                     "top right",  wide_range(rows, n),
-                     true,         c->n_curves,
-                     {NULL},       "vmsim paging"};
+    struct plot p = {.png = png,
+                     .input = input,
+                     .title = title,
+                     .xlabel = "frames (F)",
+                     .ylabel = "page faults per reference (%)",
+                     .key = "top right",
+                     .log_x = wide_range(rows, n),
+                     .y_from_zero = true,
+                     .n_curves = c->n_curves,
+                     .who = "vmsim paging"};
     for (size_t i = 0; i < c->n_curves; i++)
         p.curve_title[i] = c->title[i];
     int rc = plot_draw(&p, write_data, c, err);

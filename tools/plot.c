@@ -3,8 +3,9 @@
  * matplotlib fed to the program on its standard input.
  *
  * Names that go into a script (titles, the PNG's path) are quoted with
- * single quotes; a quote or backslash in a title is replaced by '_', and
- * a PNG path holding one is refused, so no name can break the script.
+ * single quotes; a quote, backslash or control character in a title
+ * becomes '?', and a PNG path holding one is refused, so no name can end
+ * a string of the script early.
  */
 #include "plot.h"
 
@@ -12,22 +13,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out_file.h"
+
 static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
                                       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
 #define N_COLOURS (sizeof colours / sizeof colours[0])
 
-static const char bad_chars[] = "'\"\\\n";
+static bool bad_char(char c)
+{
+    return c == '\'' || c == '"' || c == '\\' || (unsigned char)c < 0x20;
+}
 
-/* s with quotes, backslashes and newlines made '_' (static buffer of 4). */
+/* s with quotes, backslashes and control characters made '?' (a static
+ * buffer, one of 4). */
 static const char *safe(const char *s)
 {
     static char buf[4][256];
     static int i;
     i = (i + 1) % 4;
     snprintf(buf[i], sizeof buf[i], "%s", s ? s : "");
-    for (char *c = buf[i]; (c = strpbrk(c, bad_chars)) != NULL;)
-        *c = '_';
+    for (char *c = buf[i]; *c; c++)
+        if (bad_char(*c))
+            *c = '?';
     return buf[i];
+}
+
+static bool script_safe(const char *s)
+{
+    for (; *s; s++)
+        if (bad_char(*s))
+            return false;
+    return true;
 }
 
 static void gnuplot_script(FILE *f, const struct plot *p, const char *data)
@@ -82,20 +98,11 @@ static bool have(const char *cmd)
     return system(cmd) == 0;
 }
 
-int plot_draw(const struct plot *p, int (*write_data)(FILE *f, void *ctx), void *ctx, FILE *err)
+/* The data file, then the plotting program fed a script on its stdin,
+ * drawing into `png`. */
+static int draw(const struct plot *p, const char *png, bool gp,
+                int (*write_data)(FILE *f, void *ctx), void *ctx)
 {
-    if (strpbrk(p->png, bad_chars)) {
-        fprintf(err, "%s: --plot: give a file name without quotes or backslashes\n", p->who);
-        return -1;
-    }
-    bool gp = have("command -v gnuplot >/dev/null 2>&1");
-    if (!gp && !have("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1")) {
-        fprintf(err,
-                "%s: --plot: neither gnuplot nor Debian's python3-matplotlib is installed "
-                "(apt-get install gnuplot-nox); the table and the CSV have the same figures\n",
-                p->who);
-        return 1;
-    }
     char data[] = "/tmp/vmsim-plot-XXXXXX";
     int fd = mkstemp(data);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -106,15 +113,50 @@ int plot_draw(const struct plot *p, int (*write_data)(FILE *f, void *ctx), void 
         rc = -1;
     FILE *prog = rc ? NULL : popen(gp ? "gnuplot" : "/usr/bin/python3 -", "w");
     if (prog) {
-        (gp ? gnuplot_script : python_script)(prog, p, data);
+        struct plot q = *p;
+        q.png = png;
+        (gp ? gnuplot_script : python_script)(prog, &q, data);
         rc = pclose(prog) == 0 ? 0 : -1;
     } else {
         rc = -1;
     }
     if (fd >= 0)
         unlink(data);
-    if (rc)
+    return rc;
+}
+
+int plot_draw(const struct plot *p, int (*write_data)(FILE *f, void *ctx), void *ctx, FILE *err)
+{
+    if (!script_safe(p->png)) {
+        fprintf(err,
+                "%s: --plot: the file name may not contain quotes, backslashes or control "
+                "characters: '%s'\n",
+                p->who, safe(p->png));
+        return -1;
+    }
+    bool gp = have("command -v gnuplot >/dev/null 2>&1");
+    if (!gp && !have("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1")) {
+        fprintf(err,
+                "%s: --plot: neither gnuplot nor Debian's python3-matplotlib is installed "
+                "(apt-get install gnuplot-nox); the table and the CSV have the same figures\n",
+                p->who);
+        return 1;
+    }
+    const char *base = strrchr(p->png, '/') ? strrchr(p->png, '/') + 1 : p->png;
+    const char *dot = strrchr(base, '.');
+    struct out_file of;
+    if (out_open(&of, p->png, &p->input, p->input ? 1 : 0, dot && strlen(dot) < 16 ? dot : "", 0)) {
+        fprintf(err, "%s: --plot: %s\n", p->who, of.err);
+        return -1;
+    }
+    int rc = draw(p, of.temp ? of.temp : p->png, gp, write_data, ctx);
+    if (rc) {
+        out_discard(&of);
         fprintf(err, "%s: --plot: %s failed to write %s\n", p->who, gp ? "gnuplot" : "python3",
                 p->png);
+    } else if (out_commit(&of)) {
+        fprintf(err, "%s: --plot: %s\n", p->who, of.err);
+        rc = -1;
+    }
     return rc;
 }

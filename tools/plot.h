@@ -8,7 +8,9 @@
  * gnuplot draw it when installed (Debian: gnuplot-nox), else Debian's
  * /usr/bin/python3 with matplotlib (python3-matplotlib).  Every curve
  * gets its own colour, dash pattern and point shape, so that curves stay
- * apart in grey print and where they overlap.
+ * apart in grey print and where they overlap.  The PNG is drawn into a
+ * temporary file beside it and renamed over it only when complete
+ * (out_file.h).
  */
 #ifndef VMSIM_TOOLS_PLOT_H
 #define VMSIM_TOOLS_PLOT_H
@@ -20,7 +22,8 @@
 #define PLOT_MAX_CURVES 64
 
 struct plot {
-    const char *png; /* output file (no quotes or backslashes) */
+    const char *png;   /* output file (no quotes, backslashes or control characters) */
+    const char *input; /* the command's input, which png may not be (or NULL) */
     const char *title, *xlabel, *ylabel;
     const char *key;  /* where the legend goes: "bottom right", "top right" */
     bool log_x;       /* x on a log2 scale */
@@ -33,7 +36,9 @@ struct plot {
 /* Draw `p`: write_data(f, ctx) writes the curves' blocks into f (returns
  * 0, or -1 when writing failed).  Returns 0 when the PNG was written, 1
  * when neither gnuplot nor matplotlib is installed (a message on err),
- * -1 when plotting failed (a message on err). */
+ * -1 when plotting failed or the PNG's name was refused -- a quote, a
+ * backslash or a control character in it, or the input's own name (a
+ * message on err). */
 int plot_draw(const struct plot *p, int (*write_data)(FILE *f, void *ctx), void *ctx, FILE *err);
 
 #endif

@@ -65,7 +65,8 @@ static int write_data(FILE *f, void *ctx)
     return 0;
 }
 
-int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *title, FILE *err)
+int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *input,
+               const char *title, FILE *err)
 {
     struct curve cv[PLOT_MAX_CURVES];
     char names[PLOT_MAX_CURVES][64];
@@ -73,8 +74,15 @@ int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char
     bool many = false;
     for (size_t i = 1; i < n_cv; i++)
         many |= cv[i].policy != cv[0].policy;
-    struct plot p = {png, title, "TLB entries", "hit rate (%)", "bottom right", true, false, n_cv,
-                     {NULL}, "vmsim sweep"};
+    struct plot p = {.png = png,
+                     .input = input,
+                     .title = title,
+                     .xlabel = "TLB entries",
+                     .ylabel = "hit rate (%)",
+                     .key = "bottom right",
+                     .log_x = true,
+                     .n_curves = n_cv,
+                     .who = "vmsim sweep"};
     for (size_t i = 0; i < n_cv; i++) {
         curve_title(&cv[i], many, names[i], sizeof names[i]);
         p.curve_title[i] = names[i];
