@@ -470,6 +470,16 @@ static void test_command_errors(void **state)
     assert_int_equal(run_cmd(2, m), 2);
     char *missing[] = {"paging", (char *)tt_path("none.lackey"), NULL};
     assert_int_equal(run_cmd(2, missing), 1);
+    /* --plot naming the trace itself is refused before anything is read */
+    char *plot[] = {"paging", "--plot", (char *)tt_path("w.lackey"), (char *)tt_path("w.lackey"),
+                    NULL};
+    assert_int_equal(run_cmd(4, plot), 2);
+    FILE *f = fopen(tt_path("w.lackey"), "r");
+    char line[64];
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, " L 1000,4\n");
+    fclose(f);
 }
 
 static void test_policy_parse(void **state)

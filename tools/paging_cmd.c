@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_file.h"
 #include "trace_opts.h"
 #include "trace_run.h"
 
@@ -517,6 +518,12 @@ int paging_main(int argc, char **argv)
     if (rc) {
         free(o);
         return rc < 0 ? 0 : rc;
+    }
+    struct out_file of;
+    if (o->plot && !o->use_synth && out_is_an_input(&of, o->plot, &o->path, 1)) {
+        fprintf(stderr, "vmsim paging: --plot: %s\n", of.err);
+        free(o);
+        return 2;
     }
     double t0 = trace_now();
     rc = o->use_synth ? paging_decode_synth(&o->synth, o->page_shift, &r, err, sizeof err)
