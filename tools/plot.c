@@ -90,7 +90,11 @@ static void python_script(FILE *f, const struct plot *p, const char *data)
             p->log_x ? "plt.xscale('log', base=2)\n" : "",
             p->y_from_zero ? "plt.ylim(bottom=0)\n" : "", safe(p->xlabel), safe(p->ylabel),
             safe(p->title));
-    fprintf(f, "plt.legend(loc='%s')\nplt.savefig('%s')\n", safe(p->key), p->png);
+    /* gnuplot's "top right" is matplotlib's "upper right" */
+    fprintf(f,
+            "plt.legend(loc='%s'.replace('top', 'upper').replace('bottom', 'lower'))\n"
+            "plt.savefig('%s')\n",
+            safe(p->key), p->png);
 }
 
 static bool have(const char *cmd)
