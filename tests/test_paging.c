@@ -357,12 +357,52 @@ static struct paging_refs random_string(uint32_t seed, uint32_t n_pages, uint32_
     return r;
 }
 
+/* opt without pinning, the naive way (a scan for the farthest next use,
+ * the lowest page among pages never used again): only to show that the
+ * random strings below are ones where pinning changes opt. */
+static uint64_t naive_unpinned_opt_faults(const struct paging_refs *r, uint32_t F)
+{
+    uint32_t frame_page[64], used = 0;
+    uint64_t faults = 0;
+    for (uint64_t t = 0; t < r->n; t++) {
+        uint32_t p = r->ref[t] >> PAGING_ID_SHIFT, f = 0;
+        while (f < used && frame_page[f] != p)
+            f++;
+        if (f < used)
+            continue;
+        faults++;
+        if (used < F) {
+            frame_page[used++] = p;
+            continue;
+        }
+        uint32_t victim = 0;
+        uint64_t best = 0;
+        for (f = 0; f < used; f++) {
+            uint64_t u = t + 1;
+            while (u < r->n && r->ref[u] >> PAGING_ID_SHIFT != frame_page[f])
+                u++;
+            uint64_t key = u < r->n ? u : (1ull << 40) + (r->n_pages - frame_page[f]);
+            if (key > best) {
+                best = key;
+                victim = f;
+            }
+        }
+        frame_page[victim] = p;
+    }
+    return faults;
+}
+
+/* The one-pass curves against direct simulation for every F, on random
+ * strings where a fifth of the accesses cross into a second page and a
+ * few into a third.  opt's pass gives the pinned pages of a continuing
+ * reference the first rank (paging_curve.c), and must equal the pinned
+ * simulation everywhere -- on strings where pinning does change opt. */
 static void test_one_pass_matches_direct(void **state)
 {
     uint32_t frames[64];
     struct paging_result curve[64];
     bool exact[64];
-    unsigned n_inexact = 0, n_differ = 0;
+    unsigned n_pinning_matters = 0;
     (void)state;
     for (uint32_t seed = 1; seed <= 60; seed++) {
         struct paging_refs r = random_string(seed, 4 + seed % 37, 400 + 10 * seed);
@@ -377,16 +417,13 @@ static void test_one_pass_matches_direct(void **state)
         assert_int_equal(paging_opt_curve(&r, frames, n, curve, exact), 0);
         for (size_t i = 0; i < n; i++) {
             struct paging_result d = sim(&r, paging_policy_default(PAGING_OPT), frames[i]);
-            if (exact[i])
-                assert_memory_equal(&curve[i], &d, sizeof d);
-            n_inexact += !exact[i];
-            n_differ += memcmp(&curve[i], &d, sizeof d) != 0;
+            assert_true(exact[i]);
+            assert_memory_equal(&curve[i], &d, sizeof d);
+            n_pinning_matters += naive_unpinned_opt_faults(&r, frames[i]) != d.faults;
         }
         paging_refs_free(&r);
     }
-    /* the check is needed: pinning did change opt somewhere, and was caught */
-    assert_true(n_inexact > 0);
-    assert_true(n_differ > 0);
+    assert_true(n_pinning_matters > 0);
 }
 
 /* --- decoding and the command --- */

@@ -164,10 +164,12 @@ int paging_simulate(const struct paging_refs *r, const struct paging_policy *p, 
 int paging_lru_curve(const struct paging_refs *r, const uint32_t *frames, size_t n,
                      struct paging_result *out);
 
-/* opt for every F in frames[0..n) at once, from Belady's priority stack.
- * exact[i] is set false for the F where pinning could change opt's
- * choices (see paging_curve.c): those need paging_simulate().  Needs
- * paging_refs_next(r).  Returns 0, or -1 (no memory). */
+/* opt (with pinning) for every F in frames[0..n) at once, from Belady's
+ * priority stack.  exact[i] is set false for an F the stack cannot vouch
+ * for -- one whose victim would be a pinned page, which only an F below
+ * r->widest can have (see paging_curve.c) -- and that F needs
+ * paging_simulate().  Needs paging_refs_next(r).  Returns 0, or -1 (no
+ * memory). */
 int paging_opt_curve(const struct paging_refs *r, const uint32_t *frames, size_t n,
                      struct paging_result *out, bool *exact);
 

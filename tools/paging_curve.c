@@ -35,13 +35,18 @@
  * carried out of ranks 0..F-1 is the F-frame victim.
  *
  * Pinning: lru's victim is the least recent page, never a pinned one (they
- * are the most recent, and F >= the widest access).  opt's may be: a
- * reference that continues an access, when the page carried out of ranks
- * 0..F-1 is one of the access's earlier pages, is a point where a
- * simulation with pinning takes another victim, and the stack stops
- * describing F.  The pass notes those F (exact[] false); for every other F
- * the pinned simulation made the very choices of the stack, by induction
- * over the string, so its figures are exact.
+ * are the most recent, and F >= the widest access).  opt's could be one:
+ * the first page of a crossing access is often the page needed last.  But
+ * opt with pinning is a stack algorithm too.  Mattson et al. show that
+ * any policy that evicts the resident page lowest in a priority order is
+ * one, provided the order at each reference does not depend on F; opt
+ * with pinning evicts by the order "the pinned pages of this reference
+ * first, then every other page by opt's key", which depends only on the
+ * string.  So while a reference continues an access, its pinned pages get
+ * key 0 (kept before anything) in the carry, and the stack describes the
+ * pinned simulation for every F.  As a guard the pass still notes any F
+ * whose victim would be pinned (exact[] false, simulated directly): only
+ * F below the access's width, which --frames refuses, can have one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -296,7 +301,51 @@ struct opt_stack {
     bool *pin_matters; /* [0 .. fmax]: F where pinning changed a victim */
 };
 
-/* Page p, next used at next_use, referenced while ref[t] is served. */
+/* Rank i's page is evicted before the carry: it is carried on, the carry
+ * stays at rank i. */
+static void opt_swap(struct opt_stack *o, uint32_t i, uint32_t *carry, uint64_t *carry_key)
+{
+    uint32_t pg = o->page[i];
+    uint64_t k = o->key[i];
+    o->page[i] = *carry;
+    o->key[i] = *carry_key;
+    o->rank[*carry] = i;
+    *carry = pg;
+    *carry_key = k;
+}
+
+/* Carry down through ranks 1 .. end-1. */
+static void opt_carry(struct opt_stack *o, uint32_t end, uint32_t *carry, uint64_t *carry_key)
+{
+    for (uint32_t i = 1; i < end; i++)
+        if (o->key[i] > *carry_key)
+            opt_swap(o, i, carry, carry_key);
+}
+
+/* The same while ref[t] continues an access: its pinned pages come before
+ * every other page (key 0 for this reference), so none is carried past
+ * another page.  A carry still pinned as it leaves ranks 0 .. i-1 would
+ * be the victim of F = i: noted (it happens only for F below the access's
+ * width, which no F may be). */
+static void opt_carry_pinned(struct opt_stack *o, const struct paging_refs *r, uint64_t t,
+                             uint32_t end, uint32_t *carry, uint64_t *carry_key)
+{
+    bool carry_pinned = psim_pinned(r->ref, t, *carry);
+    for (uint32_t i = 1;; i++) {
+        if (carry_pinned)
+            o->pin_matters[i] = true;
+        if (i == end)
+            break;
+        bool pinned = psim_pinned(r->ref, t, o->page[i]);
+        if ((pinned ? 0 : o->key[i]) > (carry_pinned ? 0 : *carry_key)) {
+            opt_swap(o, i, carry, carry_key);
+            carry_pinned = pinned;
+        }
+    }
+}
+
+/* Page p, next used at next_use, referenced while ref[t] is served:
+ * returns its rank before (UINT32_MAX: below fmax, or new). */
 static uint32_t opt_use(struct opt_stack *o, const struct paging_refs *r, uint32_t fmax, uint64_t t,
                         uint32_t p, uint32_t next_use)
 {
@@ -308,7 +357,6 @@ static uint32_t opt_use(struct opt_stack *o, const struct paging_refs *r, uint32
     }
     uint32_t end = d != UINT32_MAX ? d : o->size, carry = o->page[0];
     uint64_t carry_key = o->key[0];
-    bool cont = (r->ref[t] & PAGING_CONT) != 0;
     o->page[0] = p;
     o->key[0] = key;
     o->rank[p] = 0;
@@ -316,21 +364,10 @@ static uint32_t opt_use(struct opt_stack *o, const struct paging_refs *r, uint32
         o->size = 1;
         return d;
     }
-    for (uint32_t i = 1;; i++) {
-        if (cont && psim_pinned(r->ref, t, carry)) /* carry: the victim of F = i */
-            o->pin_matters[i] = true;
-        if (i == end)
-            break;
-        if (o->key[i] > carry_key) { /* evicted first: carried on */
-            uint32_t pg = o->page[i];
-            uint64_t k = o->key[i];
-            o->page[i] = carry;
-            o->key[i] = carry_key;
-            o->rank[carry] = i;
-            carry = pg;
-            carry_key = k;
-        }
-    }
+    if (r->ref[t] & PAGING_CONT)
+        opt_carry_pinned(o, r, t, end, &carry, &carry_key);
+    else
+        opt_carry(o, end, &carry, &carry_key);
     if (end < fmax) { /* into the referenced page's old rank, or one more rank */
         o->page[end] = carry;
         o->key[end] = carry_key;
