@@ -6,8 +6,8 @@
  * list for ws):
  *
  *     lru        every F from one stack-distance pass (--direct: simulated)
- *     opt        every F from one priority-stack pass; the F where pinning
- *                could change opt's choice simulated directly
+ *     opt        every F from one priority-stack pass, pinning included
+ *                (an F the pass could not vouch for would be simulated)
  *     ws         one pass per tau
  *     the rest   one simulation per F, all reading the same string
  */
