@@ -192,7 +192,8 @@ int paging_build_finish(struct paging_builder *b, struct paging_refs *out)
     uint32_t *rank = malloc(((size_t)n + 1) * sizeof *rank);
     int rc = sorted && rank ? 0 : -1;
     if (!rc) {
-        memcpy(sorted, b->r.page, (size_t)n * sizeof *sorted);
+        if (n)
+            memcpy(sorted, b->r.page, (size_t)n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, by_page);
         for (uint32_t i = 0; i < n; i++) /* the new id of id i: its page's place in sorted */
             rank[i] =
@@ -272,9 +273,11 @@ static int read_text(struct trace_reader *tr, struct paging_builder *b, char *er
 
 /* A binary trace's items, unfolded through its region table; the pieces
  * of a split access are put back together. */
+#define ALL_SLOTS (1u << (32 - FOLD_SHIFT)) /* every 4 MiB slot a 32-bit address can name */
+
 struct unsplit {
-    uint64_t chunk_of[FOLD_SLOTS];
-    bool known[FOLD_SLOTS];
+    uint64_t chunk_of[ALL_SLOTS];
+    bool known[ALL_SLOTS];
     bool pending;
     uint64_t addr;
     uint32_t size;
