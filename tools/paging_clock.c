@@ -26,20 +26,23 @@
  */
 #include "paging_sim.h"
 
-/* clock: the victim frame; the hand ends one past it. */
+/* clock: the victim frame; the hand ends one past it.  (Locals: the
+ * stores to R could otherwise alias s's fields and reload them.) */
 static uint32_t clock_victim(struct psim *s, void *ctx, uint64_t t)
 {
-    uint32_t *hand = ctx, h = *hand;
+    uint32_t *hand = ctx, h = *hand, frames = s->frames, *state = s->state;
+    const uint32_t *page_of = s->page_of;
+    bool cont = (s->ref[t] & PAGING_CONT) != 0;
     for (;;) {
-        uint32_t *st = &s->state[s->page_of[h]];
-        if (!psim_frame_pinned(s, t, h)) {
+        uint32_t *st = &state[page_of[h]];
+        if (!cont || !psim_pinned(s->ref, t, page_of[h])) {
             if (!(*st & ST_R))
                 break;
             *st &= ~ST_R;
         }
-        h = h + 1 == s->frames ? 0 : h + 1;
+        h = h + 1 == frames ? 0 : h + 1;
     }
-    *hand = h + 1 == s->frames ? 0 : h + 1;
+    *hand = h + 1 == frames ? 0 : h + 1;
     return h;
 }
 
