@@ -59,9 +59,6 @@ void psim_finish(struct psim *s, struct paging_result *out)
 
 /* --- fifo --- */
 
-/* Take the first unpinned frame of the queue q[head ..] (F entries,
- * circular) out of it, keeping the order of the rest, and append it as
- * the newest; returns it.  Without pinning this is q[head++]. */
 struct fifo {
     uint32_t *q; /* frames in load order, circular, from head */
     uint32_t head;
