@@ -7,6 +7,9 @@
 #      configurations (`vmsim trace`) and print their hit rates
 #   3. sweep every trace over many configurations in one pass
 #      (`vmsim sweep`) and draw the plots
+#   4. page replacement on two of the traces (`vmsim paging`): fault rate
+#      against frames for fifo, clock, lru and opt, and Belady's anomaly
+#      on the textbook string
 #
 # Without Valgrind it uses synthetic traces (`vmsim trace synth`); without
 # gnuplot or python3-matplotlib it skips the plots.  Everything it writes
@@ -110,6 +113,32 @@ for name in "${NAMES[@]}"; do
         echo
     done
 done
+
+say "vmsim paging: page replacement on the reference strings (fifo, clock, lru, opt)"
+paging_demo() {
+    local name=$1 frames=$2
+    "$VMSIM" paging --frames "$frames" -p fifo -p clock -p lru -p opt --csv "$OUT/$name.vbt" \
+        > "$OUT/$name-paging.csv"
+    "$VMSIM" paging --frames "$frames" -p fifo -p clock -p lru -p opt \
+        --plot "$OUT/$name-paging.png" "$OUT/$name.vbt" > "$OUT/$name-paging.txt" 2>&1 || true
+    sed -n '2,3p' "$OUT/$name-paging.txt" | sed "s/^ */$name: /"
+    printf '  %-7s' 'F'
+    awk -F, 'NR > 1 && $2 == "fifo" { printf "%8d", $4 }' "$OUT/$name-paging.csv"; echo
+    for p in fifo clock lru opt; do
+        printf '  %-7s' "$p"
+        awk -F, -v p=$p 'NR > 1 && $2 == p { printf "%7.2f%%", 100 * $6 / $5 }' "$OUT/$name-paging.csv"
+        echo
+    done
+    [ -f "$OUT/$name-paging.png" ] && pngs+=("$OUT/$name-paging.png")
+    return 0
+}
+echo "page faults per reference, by frames F:"
+paging_demo "${NAMES[1]}" 4,8,16,32,64,128,256,320
+paging_demo "${NAMES[2]:-${NAMES[0]}}" 4,8,16,32,64,128,256,512
+echo
+echo "Belady's anomaly: fifo on 1 2 3 4 1 2 5 1 2 3 4 5 faults more with 4 frames than with 3"
+for page in 1 2 3 4 1 2 5 1 2 3 4 5; do printf ' L %08x,4\n' $((page * 4096)); done > "$OUT/belady.lackey"
+"$VMSIM" paging --frames 2..5 -p fifo -p lru -p opt "$OUT/belady.lackey" | sed -n '5,18p;/anomaly/p'
 
 say "results"
 echo "traces, CSVs and tables: $OUT"

@@ -35,6 +35,7 @@ int lackey_open(struct lackey *lk, struct trace_input *in, bool skip_bad)
     memset(lk, 0, sizeof *lk);
     lk->in = in;
     lk->skip_bad = skip_bad;
+    lk->max_size = TRACE_MAX_SIZE;
     lk->buf = malloc(LACKEY_BUF + 1);
     return lk->buf ? 0 : -1;
 }
@@ -101,8 +102,10 @@ static const char *kind_problem(const char *p)
     return "not a lackey record: expected 'I  ', ' L ', ' S ' or ' M ' at the start of the line";
 }
 
-/* Parse "ADDR,SIZE\n" at *pp into *r; returns NULL or why it is bad. */
-static const char *parse_operands(const char **pp, struct trace_rec *r)
+/* Parse "ADDR,SIZE\n" at *pp into *r, sizes up to max_size; returns NULL
+ * or why it is bad (`range` says it for a size out of range). */
+static const char *parse_operands(const char **pp, struct trace_rec *r, uint32_t max_size,
+                                  const char *range)
 {
     const char *p = *pp;
     uint64_t addr = 0;
@@ -127,9 +130,9 @@ static const char *parse_operands(const char **pp, struct trace_rec *r)
     if (*p == '\r')
         p++;
     if (*p != '\n')
-        return n == 6 ? "size is out of range (1..4096 bytes)" : "unexpected text after the size";
-    if (size == 0 || size > TRACE_MAX_SIZE)
-        return "size is out of range (1..4096 bytes)";
+        return n == 6 ? range : "unexpected text after the size";
+    if (size == 0 || size > max_size)
+        return range;
     if (addr + size - 1 < addr)
         return "the access runs past the top of the 64-bit address space";
     r->addr = addr;
@@ -145,6 +148,8 @@ static int parse_lines(struct lackey *lk, const char **pp, const char *lim, stru
     const char *p = *pp;
     size_t k = *n;
     int rc = 0;
+    char range[48];
+    snprintf(range, sizeof range, "size is out of range (1..%u bytes)", lk->max_size);
     while (p < lim && k < max && rc == 0) {
         const char *line = p;
         unsigned kind;
@@ -163,7 +168,7 @@ static int parse_lines(struct lackey *lk, const char **pp, const char *lim, stru
             continue;
         }
         p += 3;
-        const char *why = parse_operands(&p, &rec[k]);
+        const char *why = parse_operands(&p, &rec[k], lk->max_size, range);
         if (why) {
             p = line;
             rc = bad_line(lk, &p, why);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli_tlb.h"
+#include "paging_cmd.h"
 #include "scenario.h"
 #include "trace_cmd.h"
 
@@ -93,6 +94,8 @@ static const struct command commands[] = {
      trace_usage, trace_main},
     {"sweep", "TLB hit rates of many TLB configurations in one pass over a trace", sweep_usage,
      sweep_main},
+    {"paging", "page replacement (fifo, lru, opt, clock, ...) on a trace's reference string",
+     paging_usage, paging_main},
 };
 
 static void usage(FILE *f)
