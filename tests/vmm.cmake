@@ -14,3 +14,6 @@ set_tests_properties(test_vmm_model PROPERTIES LABELS nomemcheck TIMEOUT 900)
 add_test(NAME test_vmm_model_small COMMAND test_vmm_model)
 set_tests_properties(test_vmm_model_small PROPERTIES
   ENVIRONMENT "VMSIM_MODEL_SEEDS=3;VMSIM_MODEL_STEPS=300" SKIP_RETURN_CODE 77)
+
+# Swap and page replacement (issue 10).
+vmsim_suite(test_swap test_swap.c)

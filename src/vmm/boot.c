@@ -44,6 +44,26 @@ void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg)
     cfg->flush_threshold = 32;
     cfg->heap_base = 0x10000000u;
     cfg->mmap_base = 0x40000000u;
+    cfg->policy = VMSIM_POLICY_CLOCK;
+    cfg->aging_bits = 8;
+    cfg->random_seed = 1;
+    cfg->ns_per_access = 100;
+    cfg->ns_per_page_in = 8000000;
+    cfg->ns_per_page_out = 8000000;
+}
+
+static vmsim_status_t check_swap_config(const vmsim_kernel_config_t *c)
+{
+    if (!c->swap_slots)
+        return VMSIM_OK;
+    if (c->swap_slots > VMSIM_SWAP_MAX_SLOTS || c->aging_bits < 1 || c->aging_bits > 32)
+        return VMSIM_ERR_INVALID;
+    if (!c->policy_ops && (unsigned)c->policy >= VMSIM_POLICY_COUNT)
+        return VMSIM_ERR_INVALID;
+    const vmsim_policy_ops_t *ops = c->policy_ops;
+    if (ops && (!ops->loaded || !ops->unloaded || !ops->choose))
+        return VMSIM_ERR_INVALID;
+    return VMSIM_OK;
 }
 
 static vmsim_status_t check_config(const vmsim_kernel_config_t *c)
@@ -54,7 +74,7 @@ static vmsim_status_t check_config(const vmsim_kernel_config_t *c)
         return VMSIM_ERR_INVALID;
     if ((c->mmap_base & 0xfff) || c->mmap_base >= VMSIM_USER_END)
         return VMSIM_ERR_INVALID;
-    return VMSIM_OK;
+    return check_swap_config(c);
 }
 
 /* Allocate a kernel frame and zero it through the identity mapping. */
@@ -132,7 +152,9 @@ static vmsim_status_t boot_body(vmsim_kernel_t *k)
     k->kspace.pd_pfn = pd;
     k->current = &k->kspace;
     vmsim_pmm_set_cap(k->pmm, k->cfg.max_frames);
-    rc = kmem_init(k);
+    rc = reclaim_init(k);
+    if (rc == VMSIM_OK)
+        rc = kmem_init(k);
     return rc ? rc : vmsim_set_fault_handler(k->m, vmm_fault_handler, k);
 }
 
@@ -189,6 +211,7 @@ void vmsim_kernel_shutdown(vmsim_kernel_t *k)
         }
     }
     free(k->procs);
+    reclaim_shutdown(k);
     kmem_shutdown(k);
     vmsim_pmm_destroy(k->pmm);
     free(k->scratch);
@@ -233,14 +256,19 @@ vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stat
     out->user_frames = count_user_frames(k);
     out->kernel_end = k->kernel_end;
     out->kmem_frames = kmem_frames(k);
+    out->resident_user_pages = k->n_tracked;
+    out->locked_pages = 0;
+    for (uint32_t pid = 1; pid < k->n_pids; pid++)
+        if (k->procs[pid])
+            out->locked_pages += k->procs[pid]->locked;
     return VMSIM_OK;
 }
 
 const char *vmsim_kfault_kind_name(vmsim_kfault_kind_t kind)
 {
-    static const char *const names[] = {"none",     "demand-zero", "zero-map", "zero-break",
-                                        "cow-copy", "cow-reuse",   "shared",   "spurious",
-                                        "segv",     "kernel",      "oom",      "vmalloc",
-                                        "guard"};
+    static const char *const names[] = {"none",     "demand-zero", "zero-map",   "zero-break",
+                                        "cow-copy", "cow-reuse",   "shared",     "spurious",
+                                        "segv",     "kernel",      "oom",        "vmalloc",
+                                        "guard",    "swap-in",     "swap-cache", "zero-reload"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }

@@ -1,0 +1,409 @@
+/*
+ * test_swap.c - the swap device and page replacement in the kernel.
+ *
+ * Each test boots a kernel with a small user-frame limit and a small
+ * swap, drives a process through vmsim_proc_load / vmsim_proc_store (so
+ * every reference goes through the MMU and its A/D bits), and checks
+ * what came back, what the statistics say and that vmsim_check() is
+ * clean.  Pages are 4 KiB apart from BASE; page n holds the value
+ * 0x1000 * n + 7 when a test writes it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernel_rig.h"
+
+#define BASE    0x40000000u
+#define NPAGES  16u
+#define PAGE(n) (BASE + (uint32_t)(n)*4096u)
+
+static void swap_config(vmsim_kernel_config_t *kc, vmsim_policy_kind_t policy, uint32_t frames,
+                        uint32_t slots)
+{
+    vmsim_kernel_config_default(kc);
+    kc->zero_page = false;
+    kc->policy = policy;
+    kc->max_user_frames = frames;
+    kc->swap_slots = slots;
+}
+
+/* A process with NPAGES of private read/write memory at BASE. */
+static void up(struct krig *f, const vmsim_kernel_config_t *kc)
+{
+    krig_up_proc(f, KRIG_RAM, kc);
+    uint32_t at;
+    assert_int_equal(vmsim_mmap(f->k, f->pid, BASE, NPAGES * 4096u,
+                                VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                                VMSIM_MAP_PRIVATE | VMSIM_MAP_FIXED, &at),
+                     VMSIM_OK);
+}
+
+static void store(struct krig *f, vmsim_pid_t pid, uint32_t n)
+{
+    assert_int_equal(vmsim_proc_store(f->k, pid, VMSIM_USER, PAGE(n), 4, 0x1000u * n + 7),
+                     VMSIM_OK);
+}
+
+static uint32_t load(struct krig *f, vmsim_pid_t pid, uint32_t n)
+{
+    return user_load(f->k, pid, PAGE(n));
+}
+
+/* Faults the spec counts: cold (demand zero) and re-loads. */
+static uint64_t paging_faults(const vmsim_kernel_t *k)
+{
+    vmsim_kernel_stats_t st = kstats(k);
+    return st.faults_demand_zero + st.faults_swap_in + st.faults_swap_cache + st.faults_zero_reload;
+}
+
+static vmsim_swap_stats_t swapstats(const vmsim_kernel_t *k)
+{
+    vmsim_swap_stats_t st;
+    assert_int_equal(vmsim_swap_get_stats(k, &st), VMSIM_OK);
+    return st;
+}
+
+static vmsim_pte_info_t query(struct krig *f, vmsim_pid_t pid, uint32_t n)
+{
+    vmsim_pte_info_t info;
+    assert_int_equal(vmsim_proc_query(f->k, pid, PAGE(n), &info), VMSIM_OK);
+    return info;
+}
+
+/* --- the device and the defaults --- */
+
+static void default_kernel_has_no_swap(void **state)
+{
+    struct krig f;
+    (void)state;
+    krig_up_proc(&f, KRIG_RAM, NULL);
+    assert_int_equal(swapstats(f.k).n_slots, 0);
+    assert_int_equal(vmsim_swap_fail_next(f.k, VMSIM_SWAP_IN, 0, 1), VMSIM_ERR_UNSUPPORTED);
+    assert_int_equal(vmsim_kernel_tick(f.k), VMSIM_OK);
+    krig_down(&f);
+}
+
+static void bad_swap_configs_are_refused(void **state)
+{
+    vmsim_kernel_config_t kc;
+    vmsim_machine_t *m;
+    vmsim_kernel_t *k;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 4, VMSIM_SWAP_MAX_SLOTS + 1);
+    assert_int_equal(krig_boot(KRIG_RAM, &kc, &m, &k), VMSIM_ERR_INVALID);
+    swap_config(&kc, VMSIM_POLICY_COUNT, 4, 8);
+    assert_int_equal(krig_boot(KRIG_RAM, &kc, &m, &k), VMSIM_ERR_INVALID);
+    swap_config(&kc, VMSIM_POLICY_AGING, 4, 8);
+    kc.aging_bits = 33;
+    assert_int_equal(krig_boot(KRIG_RAM, &kc, &m, &k), VMSIM_ERR_INVALID);
+    assert_string_equal(vmsim_status_name(VMSIM_ERR_NO_SWAP), "VMSIM_ERR_NO_SWAP");
+    assert_non_null(strstr(vmsim_strerror(VMSIM_ERR_NO_SWAP), "swap"));
+}
+
+/* --- eviction and swap-in --- */
+
+static void pages_evicted_under_the_limit_come_back_intact(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 4, 64);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < NPAGES; n++)
+        store(&f, f.pid, n);
+    assert_clean(f.k);
+    assert_int_equal(kstats(f.k).resident_user_pages, 4);
+    for (uint32_t n = 0; n < NPAGES; n++)
+        assert_int_equal(load(&f, f.pid, n), 0x1000u * n + 7);
+    vmsim_kernel_stats_t st = kstats(f.k);
+    assert_true(st.evictions >= NPAGES);
+    assert_int_equal(st.writebacks, NPAGES); /* each dirty page written exactly once */
+    assert_int_equal(st.faults_swap_in, NPAGES);
+    assert_int_equal(st.faults_major, NPAGES);
+    assert_int_equal(swapstats(f.k).page_outs, NPAGES);
+    krig_down(&f);
+}
+
+static void query_says_swapped_out_to_slot(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    char text[96];
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    store(&f, f.pid, 2); /* fifo: page 0 goes, to the first slot */
+    vmsim_pte_info_t info = query(&f, f.pid, 0);
+    assert_false(info.present);
+    assert_true(info.swapped);
+    assert_int_equal(info.slot, 1);
+    assert_int_equal(info.entry & 1, 0);
+    vmsim_pte_info_describe(&info, text, sizeof text);
+    assert_string_equal(text, "swapped out to slot 1");
+    vmsim_proc_info_t pi;
+    assert_int_equal(vmsim_proc_get_info(f.k, f.pid, &pi), VMSIM_OK);
+    assert_int_equal(pi.swapped_pages, 1);
+    assert_int_equal(pi.resident_pages, 2);
+    krig_down(&f);
+}
+
+static void clean_swapped_in_page_is_evicted_without_a_write(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    store(&f, f.pid, 2);                     /* 0 written out */
+    assert_int_equal(load(&f, f.pid, 0), 7); /* 1 written out, 0 read back clean */
+    uint64_t outs = swapstats(f.k).page_outs;
+    assert_int_equal(swapstats(f.k).slots_cached, 1);
+    assert_int_equal(load(&f, f.pid, 1), 0x1007); /* 2 written out */
+    assert_int_equal(load(&f, f.pid, 2), 0x2007); /* 0 evicted: clean, its slot still valid */
+    assert_int_equal(swapstats(f.k).page_outs, outs + 1);
+    assert_true(kstats(f.k).evictions_clean >= 1);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    krig_down(&f);
+}
+
+static void never_written_page_comes_back_demand_zero(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 4; n++)
+        assert_int_equal(load(&f, f.pid, n), 0);
+    assert_int_equal(load(&f, f.pid, 0), 0);
+    vmsim_kernel_stats_t st = kstats(f.k);
+    assert_int_equal(st.writebacks, 0);
+    assert_int_equal(st.faults_zero_reload, 1);
+    assert_int_equal(swapstats(f.k).slots_used, 0);
+    vmsim_pte_info_t info = query(&f, f.pid, 1);
+    assert_true(info.swapped);
+    assert_int_equal(info.slot, 0);
+    krig_down(&f);
+}
+
+/* --- errors: swap full, injected I/O failures --- */
+
+static void full_swap_fails_cleanly_and_loses_nothing(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 2);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 4; n++)
+        store(&f, f.pid, n); /* pages 0 and 1 fill the two slots */
+    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, PAGE(4), 4, 1), VMSIM_ERR_NO_SWAP);
+    assert_int_equal(last_fault(f.k).status, VMSIM_ERR_NO_SWAP);
+    assert_int_equal(kstats(f.k).evictions_failed, 1);
+    assert_clean(f.k);
+    /* Page 2, the victim that could not be written, is still there. */
+    assert_int_equal(load(&f, f.pid, 2), 0x2007);
+    assert_int_equal(load(&f, f.pid, 3), 0x3007);
+    /* Freeing a page makes room: everything reads back. */
+    assert_int_equal(vmsim_munmap(f.k, f.pid, PAGE(3), 4096), VMSIM_OK);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    assert_int_equal(load(&f, f.pid, 2), 0x2007);
+    krig_down(&f);
+}
+
+static void injected_page_out_failure_keeps_the_victim(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    assert_int_equal(vmsim_swap_fail_next(f.k, VMSIM_SWAP_OUT, 0, 1), VMSIM_OK);
+    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, PAGE(2), 4, 5), VMSIM_ERR_IO);
+    assert_true(query(&f, f.pid, 0).present);
+    assert_int_equal(swapstats(f.k).injected_failures, 1);
+    assert_clean(f.k);
+    store(&f, f.pid, 2); /* the next try works */
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    assert_int_equal(load(&f, f.pid, 1), 0x1007);
+    assert_int_equal(load(&f, f.pid, 2), 0x2007);
+    krig_down(&f);
+}
+
+static void injected_page_in_failure_leaves_the_page_swapped(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    uint64_t v;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 3; n++)
+        store(&f, f.pid, n);
+    assert_int_equal(vmsim_swap_fail_next(f.k, VMSIM_SWAP_IN, 0, 1), VMSIM_OK);
+    assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, PAGE(0), 4, &v), VMSIM_ERR_IO);
+    assert_true(query(&f, f.pid, 0).swapped);
+    assert_clean(f.k);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    krig_down(&f);
+}
+
+/* --- sharing: fork, MAP_SHARED, exit --- */
+
+static void fork_shares_slots_and_each_side_keeps_its_data(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    vmsim_pid_t child;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 3, 32);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 6; n++)
+        store(&f, f.pid, n);
+    assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
+    assert_clean(f.k);
+    assert_int_equal(vmsim_proc_store(f.k, child, VMSIM_USER, PAGE(0), 4, 99), VMSIM_OK);
+    for (uint32_t n = 1; n < 6; n++)
+        assert_int_equal(load(&f, child, n), 0x1000u * n + 7);
+    for (uint32_t n = 0; n < 6; n++)
+        assert_int_equal(load(&f, f.pid, n), 0x1000u * n + 7);
+    assert_int_equal(load(&f, child, 0), 99);
+    assert_clean(f.k);
+    assert_int_equal(vmsim_proc_exit(f.k, child), VMSIM_OK);
+    assert_int_equal(vmsim_proc_exit(f.k, f.pid), VMSIM_OK);
+    assert_int_equal(swapstats(f.k).slots_used, 0);
+    assert_int_equal(kstats(f.k).resident_user_pages, 0);
+    krig_down(&f);
+}
+
+static void shared_page_is_swapped_once_and_comes_back_shared(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    vmsim_pid_t child;
+    uint32_t shared;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 3, 32);
+    up(&f, &kc);
+    assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 4096, VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                                VMSIM_MAP_SHARED, &shared),
+                     VMSIM_OK);
+    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, shared, 4, 42), VMSIM_OK);
+    assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
+    assert_int_equal(user_load(f.k, child, shared), 42);
+    for (uint32_t n = 0; n < 6; n++) /* push the shared page out */
+        store(&f, f.pid, n);
+    vmsim_pte_info_t a, b;
+    assert_int_equal(vmsim_proc_query(f.k, f.pid, shared, &a), VMSIM_OK);
+    assert_int_equal(vmsim_proc_query(f.k, child, shared, &b), VMSIM_OK);
+    assert_true(a.swapped && b.swapped);
+    assert_int_equal(a.slot, b.slot);
+    assert_int_equal(vmsim_proc_store(f.k, child, VMSIM_USER, shared, 4, 43), VMSIM_OK);
+    assert_int_equal(user_load(f.k, f.pid, shared), 43);
+    assert_int_equal(vmsim_proc_query(f.k, f.pid, shared, &a), VMSIM_OK);
+    assert_int_equal(vmsim_proc_query(f.k, child, shared, &b), VMSIM_OK);
+    assert_true(a.present && b.present);
+    assert_int_equal(a.pfn, b.pfn);
+    assert_clean(f.k);
+    assert_int_equal(vmsim_proc_exit(f.k, child), VMSIM_OK);
+    assert_int_equal(vmsim_munmap(f.k, f.pid, BASE, NPAGES * 4096u), VMSIM_OK);
+    assert_int_equal(vmsim_munmap(f.k, f.pid, shared, 4096u), VMSIM_OK);
+    assert_int_equal(swapstats(f.k).slots_used, 0);
+    krig_down(&f);
+}
+
+/* --- pinning --- */
+
+/* F = 2 with fifo, page 1 loaded first.  A 4-byte store at the end of
+ * page 1 crossing into page 2 translates page 1, faults on page 2, and
+ * the kernel needs a frame: without pinning fifo would take page 1,
+ * whose translation the access already holds, and the restarted access
+ * would fault on it again (a second fault, a swap-in, and page 2 the
+ * wrong page out).  Pinned, page 0 goes: one fault, one eviction. */
+static void page_crossing_access_never_evicts_its_first_page(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 1);
+    store(&f, f.pid, 0); /* fifo order: 1, 0 */
+    vmsim_kernel_stats_t before = kstats(f.k);
+    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, PAGE(2) - 2, 4, 0xa1b2c3d4u),
+                     VMSIM_OK);
+    vmsim_kernel_stats_t after = kstats(f.k);
+    assert_int_equal(after.faults - before.faults, 1);
+    assert_int_equal(after.evictions - before.evictions, 1);
+    assert_int_equal(after.faults_swap_in, before.faults_swap_in);
+    assert_true(query(&f, f.pid, 1).present);
+    assert_true(query(&f, f.pid, 0).swapped);
+    uint64_t v;
+    assert_int_equal(vmsim_proc_load(f.k, f.pid, VMSIM_USER, PAGE(2) - 2, 4, &v), VMSIM_OK);
+    assert_int_equal(v, 0xa1b2c3d4u);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    krig_down(&f);
+}
+
+/* --- policies on textbook strings --- */
+
+static uint64_t run_reads(vmsim_policy_kind_t policy, uint32_t frames, const uint8_t *refs,
+                          size_t n)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    swap_config(&kc, policy, frames, 32);
+    up(&f, &kc);
+    for (size_t i = 0; i < n; i++)
+        load(&f, f.pid, refs[i]);
+    uint64_t faults = paging_faults(f.k);
+    krig_down(&f);
+    return faults;
+}
+
+static void fifo_shows_beladys_anomaly(void **state)
+{
+    static const uint8_t belady[] = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
+    (void)state;
+    assert_int_equal(run_reads(VMSIM_POLICY_FIFO, 3, belady, sizeof belady), 9);
+    assert_int_equal(run_reads(VMSIM_POLICY_FIFO, 4, belady, sizeof belady), 10);
+}
+
+static void fifo_on_the_textbook_string(void **state)
+{
+    static const uint8_t sgg[] = {7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1};
+    (void)state;
+    assert_int_equal(run_reads(VMSIM_POLICY_FIFO, 3, sgg, sizeof sgg), 15);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(default_kernel_has_no_swap),
+        cmocka_unit_test(bad_swap_configs_are_refused),
+        cmocka_unit_test(pages_evicted_under_the_limit_come_back_intact),
+        cmocka_unit_test(query_says_swapped_out_to_slot),
+        cmocka_unit_test(clean_swapped_in_page_is_evicted_without_a_write),
+        cmocka_unit_test(never_written_page_comes_back_demand_zero),
+        cmocka_unit_test(full_swap_fails_cleanly_and_loses_nothing),
+        cmocka_unit_test(injected_page_out_failure_keeps_the_victim),
+        cmocka_unit_test(injected_page_in_failure_leaves_the_page_swapped),
+        cmocka_unit_test(fork_shares_slots_and_each_side_keeps_its_data),
+        cmocka_unit_test(shared_page_is_swapped_once_and_comes_back_shared),
+        cmocka_unit_test(page_crossing_access_never_evicts_its_first_page),
+        cmocka_unit_test(fifo_shows_beladys_anomaly),
+        cmocka_unit_test(fifo_on_the_textbook_string),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
