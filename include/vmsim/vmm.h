@@ -468,6 +468,15 @@ VMSIM_API vmsim_status_t vmsim_page_dirty(vmsim_kernel_t *k, uint32_t pfn, bool 
  * NULL k or a frame out of range. */
 VMSIM_API bool vmsim_page_evictable(const vmsim_kernel_t *k, uint32_t pfn);
 
+/* Pin (or unpin) the resident user page at `vaddr` of `pid`: it is not
+ * evicted until unpinned, as the kernel pins the pages of an access in
+ * flight.  A trace replay pins the pages an access has touched while it
+ * touches the next.  Pins nest.  VMSIM_ERR_NULL, VMSIM_ERR_NOT_FOUND (no
+ * such pid, or the page is not resident), VMSIM_ERR_UNSUPPORTED (no
+ * swap: nothing is ever evicted). */
+VMSIM_API vmsim_status_t vmsim_proc_pin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr);
+VMSIM_API vmsim_status_t vmsim_proc_unpin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr);
+
 /* Call fn(user, pid, vaddr, pte) for each PTE that maps `pfn` (stops
  * early when fn returns false).  VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
 typedef bool (*vmsim_mapping_fn)(void *user, vmsim_pid_t pid, uint32_t vaddr, uint32_t pte);

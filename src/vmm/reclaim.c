@@ -90,7 +90,7 @@ static void untrack(vmsim_kernel_t *k, uint32_t pfn)
     swap_cache_drop(k, pfn);
     pg->shm = NULL;
     pg->pristine = pg->dirty = false;
-    pg->locks = 0;
+    pg->locks = pg->pins = 0;
 }
 
 void vmm_page_put(vmsim_kernel_t *k, uint32_t pfn)
@@ -324,4 +324,40 @@ vmsim_status_t vmsim_kernel_tick(vmsim_kernel_t *k)
     vmm_enter(k);
     k->policy->tick(k, k->policy_state);
     return vmm_leave(k, VMSIM_OK);
+}
+
+/* The frame of the resident 4 KiB user page at vaddr of pid, 0 if none. */
+static uint32_t resident_frame(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr)
+{
+    vmsim_pte_info_t info;
+    if (vmsim_proc_query(k, pid, vaddr, &info) != VMSIM_OK || !info.present || info.large ||
+        !k->pages[info.pfn].tracked)
+        return 0;
+    return info.pfn;
+}
+
+static vmsim_status_t pin_op(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr, bool pin)
+{
+    if (!k)
+        return VMSIM_ERR_NULL;
+    if (!k->pages)
+        return VMSIM_ERR_UNSUPPORTED;
+    uint32_t pfn = resident_frame(k, pid, vaddr);
+    if (!pfn || (!pin && !k->pages[pfn].pins))
+        return VMSIM_ERR_NOT_FOUND;
+    if (pin)
+        vmm_pin(k, pfn);
+    else
+        vmm_unpin(k, pfn);
+    return VMSIM_OK;
+}
+
+vmsim_status_t vmsim_proc_pin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr)
+{
+    return pin_op(k, pid, vaddr, true);
+}
+
+vmsim_status_t vmsim_proc_unpin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr)
+{
+    return pin_op(k, pid, vaddr, false);
 }
