@@ -26,7 +26,9 @@
  *
  * A failing run prints its seed and step.  Environment: VMSIM_MODEL_SEEDS
  * (number of seeds, default 8), VMSIM_MODEL_STEPS (default 1500),
- * VMSIM_MODEL_SEED (run only this seed).
+ * VMSIM_MODEL_SEED (run only this seed), VMSIM_MODEL_SWAP=F (swap on,
+ * at most F resident user pages, the policy and lazy A clearing drawn
+ * from the seed: every byte must survive being paged out and in).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -651,8 +653,8 @@ static vmsim_status_t do_access(struct run *r, const struct op *o)
     uint64_t v = 0;
     vmsim_status_t rc = write ? vmsim_proc_store(r->k, p->pid, mode, o->a, o->size, o->value)
                               : vmsim_proc_load(r->k, p->pid, mode, o->a, o->size, &v);
-    if (rc == VMSIM_ERR_NO_FRAMES && r->inject)
-        return rc;
+    if ((rc == VMSIM_ERR_NO_FRAMES || rc == VMSIM_ERR_IO) && r->inject)
+        return rc == VMSIM_ERR_IO ? VMSIM_ERR_NO_FRAMES : rc; /* a swap I/O failure */
     expect(r, rc, want, write ? "write" : "read");
     if (!ok)
         return VMSIM_OK;
@@ -701,15 +703,23 @@ static void step(struct run *r, const struct op *o)
     }
     for (uint32_t j = 0; j < 100000; j++) {
         vmsim_pmm_stats_t before, after;
+        vmsim_swap_stats_t sw_before, sw_after;
         vmsim_pmm_get_stats(pmm, &before);
+        vmsim_swap_get_stats(r->k, &sw_before);
         vmsim_pmm_fail_next(pmm, j, 1);
+        /* With swap, a page-in or page-out fails at the same point too. */
+        vmsim_swap_fail_next(r->k, j % 2 ? VMSIM_SWAP_OUT : VMSIM_SWAP_IN, j / 2, 1);
         vmsim_status_t rc = apply(r, o);
         vmsim_pmm_fail_next(pmm, 0, 0);
+        vmsim_swap_fail_next(r->k, VMSIM_SWAP_IN, 0, 0);
+        vmsim_swap_fail_next(r->k, VMSIM_SWAP_OUT, 0, 0);
         vmsim_pmm_get_stats(pmm, &after);
+        vmsim_swap_get_stats(r->k, &sw_after);
         check_clean(r);
         if (rc != VMSIM_ERR_NO_FRAMES)
             return;
-        if (after.injected_failures == before.injected_failures)
+        if (after.injected_failures == before.injected_failures &&
+            sw_after.injected_failures == sw_before.injected_failures)
             fail_run(r, "out of frames without an injected failure");
         r->n_injected++;
     }
@@ -736,6 +746,14 @@ static void machine_for_seed(struct run *r, vmsim_config_t *mc, vmsim_kernel_con
     kc->zero_page = (r->seed / 4) % 2 == 0;
     kc->flush_threshold = (uint32_t[]){32, 0, 4}[(r->seed / 8) % 3];
     kc->global_kernel = (r->seed / 24) % 2 == 0;
+    const char *swap = getenv("VMSIM_MODEL_SWAP"); /* user frames: page out beyond them */
+    if (swap && atoi(swap) > 0) {
+        kc->max_user_frames = (uint32_t)atoi(swap);
+        kc->swap_slots = 1u << 16;
+        kc->policy = (vmsim_policy_kind_t)(r->seed % VMSIM_POLICY_COUNT);
+        kc->lazy_ad_clear = (r->seed / 5) % 2;
+        kc->flush_threshold = (uint32_t[]){32, 0, 4}[(r->seed / 10) % 3];
+    }
 }
 
 static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected)
@@ -767,7 +785,7 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
         print_message(
             "seed %u: faults %llu dz %llu zmap %llu zbrk %llu cowc %llu cowr %llu shared %llu "
             "spur %llu large %llu segv %llu kern %llu oom %llu invlpg %llu cr3 %llu "
-            "(batch %llu) forks %llu\n",
+            "(batch %llu) forks %llu evictions %llu swap-ins %llu\n",
             seed, (unsigned long long)end_st.faults, (unsigned long long)end_st.faults_demand_zero,
             (unsigned long long)end_st.faults_zero_map,
             (unsigned long long)end_st.faults_zero_break,
@@ -776,7 +794,8 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
             (unsigned long long)end_st.faults_large, (unsigned long long)end_st.faults_segv,
             (unsigned long long)end_st.faults_kernel, (unsigned long long)end_st.faults_oom,
             (unsigned long long)end_st.invlpgs, (unsigned long long)end_st.cr3_loads,
-            (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks);
+            (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks,
+            (unsigned long long)end_st.evictions, (unsigned long long)end_st.faults_swap_in);
     if (end_st.frames_in_use != boot_st.frames_in_use)
         fail_run(&r, "frames still in use after every process exited");
     *n_injected += r.n_injected;
