@@ -356,6 +356,69 @@ static void page_crossing_access_never_evicts_its_first_page(void **state)
     krig_down(&f);
 }
 
+/* --- mlock --- */
+
+static void locked_pages_are_never_evicted(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 4, 32);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    for (uint32_t n = 2; n < 8; n++) /* pages 0 and 1 go out */
+        store(&f, f.pid, n);
+    assert_true(query(&f, f.pid, 0).swapped);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(0), 2 * 4096), VMSIM_OK);
+    assert_true(query(&f, f.pid, 0).present); /* brought back in */
+    assert_true(query(&f, f.pid, 1).present);
+    for (uint32_t n = 2; n < NPAGES; n++)
+        store(&f, f.pid, n);
+    assert_true(query(&f, f.pid, 0).present);
+    assert_true(query(&f, f.pid, 1).present);
+    vmsim_proc_info_t pi;
+    assert_int_equal(vmsim_proc_get_info(f.k, f.pid, &pi), VMSIM_OK);
+    assert_int_equal(pi.locked_pages, 2);
+    assert_clean(f.k);
+    assert_int_equal(vmsim_munlock(f.k, f.pid, PAGE(0), 2 * 4096), VMSIM_OK);
+    for (uint32_t n = 2; n < NPAGES; n++)
+        assert_int_equal(load(&f, f.pid, n), 0x1000u * n + 7);
+    assert_true(query(&f, f.pid, 0).swapped); /* evictable again */
+    krig_down(&f);
+}
+
+static void locking_more_than_allowed_fails_and_locks_nothing(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 4, 32);
+    kc.max_locked_pages = 3;
+    up(&f, &kc);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(0), 4 * 4096), VMSIM_ERR_NO_SPACE);
+    /* More than the frames can hold: every page cannot be resident at once. */
+    kc.max_locked_pages = 0;
+    krig_down(&f);
+    up(&f, &kc);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(0), 5 * 4096), VMSIM_ERR_NO_FRAMES);
+    vmsim_proc_info_t pi;
+    assert_int_equal(vmsim_proc_get_info(f.k, f.pid, &pi), VMSIM_OK);
+    assert_int_equal(pi.locked_pages, 0);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(0), 3 * 4096), VMSIM_OK);
+    uint32_t at;
+    assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 2 * 4096, VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                                VMSIM_MAP_LOCKED, &at),
+                     VMSIM_ERR_NO_FRAMES); /* 3 locked + 2 > 4 frames: undone */
+    assert_int_equal(
+        vmsim_mmap(f.k, f.pid, 0, 4096, VMSIM_PROT_READ | VMSIM_PROT_WRITE, VMSIM_MAP_LOCKED, &at),
+        VMSIM_OK);
+    assert_int_equal(vmsim_proc_get_info(f.k, f.pid, &pi), VMSIM_OK);
+    assert_int_equal(pi.locked_pages, 4);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, 0x20000000u, 4096), VMSIM_ERR_NOT_FOUND);
+    krig_down(&f);
+}
+
 /* --- policies on textbook strings --- */
 
 static uint64_t run_reads(vmsim_policy_kind_t policy, uint32_t frames, const uint8_t *refs,
@@ -402,6 +465,8 @@ int main(void)
         cmocka_unit_test(fork_shares_slots_and_each_side_keeps_its_data),
         cmocka_unit_test(shared_page_is_swapped_once_and_comes_back_shared),
         cmocka_unit_test(page_crossing_access_never_evicts_its_first_page),
+        cmocka_unit_test(locked_pages_are_never_evicted),
+        cmocka_unit_test(locking_more_than_allowed_fails_and_locks_nothing),
         cmocka_unit_test(fifo_shows_beladys_anomaly),
         cmocka_unit_test(fifo_on_the_textbook_string),
     };

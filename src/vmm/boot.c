@@ -260,7 +260,7 @@ vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stat
     out->locked_pages = 0;
     for (uint32_t pid = 1; pid < k->n_pids; pid++)
         if (k->procs[pid])
-            out->locked_pages += k->procs[pid]->locked;
+            out->locked_pages += vmm_locked_pages(k->procs[pid]);
     return VMSIM_OK;
 }
 

@@ -90,7 +90,7 @@ static void untrack(vmsim_kernel_t *k, uint32_t pfn)
     swap_cache_drop(k, pfn);
     pg->shm = NULL;
     pg->pristine = pg->dirty = false;
-    pg->locks = pg->pins = 0;
+    pg->pins = 0;
 }
 
 void vmm_page_put(vmsim_kernel_t *k, uint32_t pfn)
@@ -128,7 +128,7 @@ bool vmsim_page_evictable(const vmsim_kernel_t *k, uint32_t pfn)
     if (!k || !k->pages || pfn >= k->pmm->n_frames)
         return false;
     const struct vmm_page *pg = &k->pages[pfn];
-    return pg->tracked && !pg->pins && !pg->locks;
+    return pg->tracked && !pg->pins && !vmm_page_locked(k, pfn);
 }
 
 /* --- looking at a page through its PTEs --- */

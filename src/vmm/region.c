@@ -150,9 +150,11 @@ vmsim_status_t vmm_regions_copy(struct vmm_space *dst, const struct vmm_space *s
     if (src->n_regions)
         memcpy(dst->regions, src->regions, src->n_regions * sizeof *src->regions);
     dst->n_regions = src->n_regions;
-    for (uint32_t i = 0; i < dst->n_regions; i++)
+    for (uint32_t i = 0; i < dst->n_regions; i++) {
         if (dst->regions[i].shm)
             dst->regions[i].shm->n_refs++;
+        dst->regions[i].flags &= ~VMSIM_MAP_LOCKED; /* locks are not inherited */
+    }
     return VMSIM_OK;
 }
 

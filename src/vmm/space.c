@@ -180,7 +180,7 @@ vmsim_status_t vmsim_proc_get_info(const vmsim_kernel_t *k, vmsim_pid_t pid, vms
     out->resident_pages = s->resident;
     out->page_tables = s->n_page_tables;
     out->swapped_pages = s->swapped;
-    out->locked_pages = s->locked;
+    out->locked_pages = vmm_locked_pages(s);
     out->n_regions = s->n_regions;
     out->brk_start = s->brk_start;
     out->brk = s->brk;

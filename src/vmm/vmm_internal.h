@@ -70,7 +70,6 @@ struct vmm_space {
     uint32_t resident;      /* 4 KiB pages mapped */
     uint32_t n_page_tables; /* user page tables */
     uint32_t swapped;       /* swap entries in its tables */
-    uint32_t locked;        /* pages of its mlocked regions */
 };
 
 /* The kernel's record of a user page, by frame (reclaim.c). */
@@ -79,7 +78,6 @@ struct vmm_page {
     uint32_t shm_index;  /* MAP_SHARED page: its index in ... */
     struct vmm_shm *shm; /* ... this object (NULL: private) */
     uint16_t pins;       /* the access in flight / kernel work that must keep it */
-    uint16_t locks;      /* mappings of it inside mlocked regions */
     bool tracked;        /* resident user page the policy knows about */
     bool pristine;       /* all zero since it was allocated and never mapped writable-dirty */
     bool dirty;          /* a D bit the policy cleared, remembered */
@@ -279,5 +277,11 @@ void vmm_unpin(vmsim_kernel_t *k, uint32_t pfn);
 /* Private page pfn may be written in place: no other mapping and no
  * other PTE naming its swap slot. */
 bool vmm_page_exclusive(vmsim_kernel_t *k, uint32_t pfn);
+
+/* --- mlock (mlock.c) --- */
+bool vmm_page_locked(const vmsim_kernel_t *k, uint32_t pfn);
+uint32_t vmm_locked_pages(const struct vmm_space *s);
+/* Lock [start, end) of s (page aligned): VMSIM_OK or nothing changed. */
+vmsim_status_t vmm_mlock(vmsim_kernel_t *k, struct vmm_space *s, uint32_t start, uint32_t end);
 
 #endif
