@@ -356,6 +356,29 @@ static void page_crossing_access_never_evicts_its_first_page(void **state)
     krig_down(&f);
 }
 
+/* Lazy A clearing leaves translations cached with A = 0 in the PTE.
+ * Evicting such a page must still drop its translation: clock clears
+ * A of pages 0 and 1 (lazily, no INVLPG), wraps and takes page 0, whose
+ * TLB entry would otherwise keep pointing at the frame page 2 now owns. */
+static void lazy_clearing_still_drops_the_victims_translation(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 2, 8);
+    kc.lazy_ad_clear = true;
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    store(&f, f.pid, 2);
+    assert_int_equal(kstats(f.k).ad_clear_invlpgs, 0);
+    assert_true(query(&f, f.pid, 0).swapped);
+    assert_clean(f.k);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    assert_int_equal(load(&f, f.pid, 2), 0x2007);
+    krig_down(&f);
+}
+
 /* --- mlock --- */
 
 static void locked_pages_are_never_evicted(void **state)
@@ -465,6 +488,7 @@ int main(void)
         cmocka_unit_test(fork_shares_slots_and_each_side_keeps_its_data),
         cmocka_unit_test(shared_page_is_swapped_once_and_comes_back_shared),
         cmocka_unit_test(page_crossing_access_never_evicts_its_first_page),
+        cmocka_unit_test(lazy_clearing_still_drops_the_victims_translation),
         cmocka_unit_test(locked_pages_are_never_evicted),
         cmocka_unit_test(locking_more_than_allowed_fails_and_locks_nothing),
         cmocka_unit_test(fifo_shows_beladys_anomaly),
