@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -442,6 +443,162 @@ static void locking_more_than_allowed_fails_and_locks_nothing(void **state)
     krig_down(&f);
 }
 
+/* --- policies, hand-worked ---
+ * refs: "1 2w 3": page numbers, w for a write.  The driver counts the
+ * paging faults, evictions and write-backs, and after every `tick`
+ * references calls vmsim_kernel_tick() (0: never). */
+
+struct outcome {
+    uint64_t faults, evictions, writebacks;
+};
+
+static struct outcome drive(struct krig *f, const char *refs, uint32_t tick)
+{
+    uint32_t n_refs = 0;
+    for (const char *s = refs; *s;) {
+        char *end;
+        uint32_t page = (uint32_t)strtoul(s, &end, 10);
+        if (*end == 'w') {
+            store(f, f->pid, page);
+            end++;
+        } else {
+            load(f, f->pid, page);
+        }
+        if (tick && ++n_refs % tick == 0)
+            assert_int_equal(vmsim_kernel_tick(f->k), VMSIM_OK);
+        s = end + strspn(end, " ");
+    }
+    vmsim_kernel_stats_t st = kstats(f->k);
+    return (struct outcome){paging_faults(f->k), st.evictions, st.writebacks};
+}
+
+static void policy_up(struct krig *f, vmsim_policy_kind_t policy, uint32_t frames)
+{
+    vmsim_kernel_config_t kc;
+    swap_config(&kc, policy, frames, 32);
+    kc.aging_bits = 2;
+    up(f, &kc);
+}
+
+static void expect_resident(struct krig *f, const char *pages)
+{
+    for (uint32_t n = 1; n < 10; n++) {
+        bool want = strchr(pages, (int)('0' + n)) != NULL;
+        vmsim_pte_info_t info = query(f, f->pid, n);
+        if (info.present != want)
+            fail_msg("page %u: resident %d, expected %d", n, info.present, want);
+    }
+}
+
+/* Clock, F = 3, Belady's string: 1 2 3 fill frames a b c; 4 clears R
+ * of 1 2 3, wraps, takes 1 (hand -> b); 1 takes 2 (hand -> c); 2 takes 3
+ * (hand -> a); 5 clears 4 1 2, wraps, takes 4 (hand -> b); 1, 2 hit; 3
+ * clears 1 2 5, takes 1 (hand -> c); 4 takes 2; 5 hits.  9 faults, 6
+ * evictions, and 5 3 4 resident. */
+static void clock_hand_worked(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_CLOCK, 3);
+    struct outcome o = drive(&f, "1 2 3 4 1 2 5 1 2 3 4 5", 0);
+    assert_int_equal(o.faults, 9);
+    assert_int_equal(o.evictions, 6);
+    assert_int_equal(o.writebacks, 0);
+    expect_resident(&f, "345");
+    krig_down(&f);
+}
+
+/* Clock moves its hand past a pinned page without touching its bits:
+ * 1 2 3 resident with R = 1, 1 pinned; 4: the hand passes 1, clears 2
+ * and 3, passes 1 again and takes 2.  1 keeps its A bit, 3 lost it. */
+static void clock_passes_a_pinned_page_without_clearing_it(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_CLOCK, 3);
+    drive(&f, "1 2 3", 0);
+    assert_int_equal(vmsim_proc_pin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    drive(&f, "4", 0);
+    assert_int_equal(vmsim_proc_unpin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    assert_int_equal(vmsim_proc_unpin(f.k, f.pid, PAGE(1)), VMSIM_ERR_NOT_FOUND);
+    expect_resident(&f, "134");
+    assert_true(query(&f, f.pid, 1).accessed);
+    assert_false(query(&f, f.pid, 3).accessed);
+    krig_down(&f);
+}
+
+/* Eclock, F = 3: 1w 2 3 fill a b c.  4: round (1) finds no R = 0; round
+ * (2) finds 1 2 3 with R = 1 and clears each; round (1) again: 1 is
+ * dirty, 2 is clean -> 2 goes (hand -> c).  5:
+ * round (1) at c: 3 is R = 0, D = 0 -> 3 goes (hand -> a).  6: round (1)
+ * finds nothing (1 dirty, 4 and 5 referenced); round (2) takes 1 at
+ * once, clearing nothing else: 4 and 5 keep their A bits.  Clock on the
+ * same string evicts the dirty page 1 first. */
+static void eclock_hand_worked(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_ECLOCK, 3);
+    struct outcome o = drive(&f, "1w 2 3 4", 0);
+    assert_int_equal(o.writebacks, 0);
+    expect_resident(&f, "134");
+    o = drive(&f, "5", 0);
+    expect_resident(&f, "145");
+    o = drive(&f, "6", 0);
+    assert_int_equal(o.faults, 6);
+    assert_int_equal(o.evictions, 3);
+    assert_int_equal(o.writebacks, 1);
+    expect_resident(&f, "456");
+    assert_true(query(&f, f.pid, 4).accessed); /* round (2) stopped before it */
+    assert_true(query(&f, f.pid, 5).accessed);
+    krig_down(&f);
+    policy_up(&f, VMSIM_POLICY_CLOCK, 3);
+    o = drive(&f, "1w 2 3 4", 0);
+    assert_int_equal(o.writebacks, 1);
+    expect_resident(&f, "234");
+    krig_down(&f);
+}
+
+/* Aging, k = 2, a tick every 3 references, F = 2: 1 2 1 | tick: both
+ * counters 2 (binary 10), R = 0 | 3: keys 2 and 2, the tie goes to the
+ * page resident longest, 1 | 2 | 1: keys 3 -> 4 (R = 1, counter 0) and
+ * 2 -> 6: 3 goes | tick: 1 -> 2, 2 -> 3 | 3: 1 goes.  5 faults, 3
+ * evictions, 2 and 3 resident. */
+static void aging_hand_worked(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_AGING, 2);
+    struct outcome o = drive(&f, "1 2 1 3", 3);
+    expect_resident(&f, "23");
+    o = drive(&f, "2 1", 0);
+    expect_resident(&f, "12");
+    assert_int_equal(vmsim_kernel_tick(f.k), VMSIM_OK); /* after reference 6 */
+    o = drive(&f, "3", 0);
+    assert_int_equal(o.faults, 5);
+    assert_int_equal(o.evictions, 3);
+    expect_resident(&f, "23");
+    assert_int_equal(kstats(f.k).ticks, 2);
+    krig_down(&f);
+}
+
+/* Random, seed 1, F = 3: xorshift32 draws 270369 (mod 3 = 0), 67634689
+ * (1), 2647435461 (0): 4 replaces the page in frame a (1), 5 the one in
+ * b (2), 6 the one in a again (4). */
+static void random_hand_worked(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_RANDOM, 3);
+    drive(&f, "1 2 3 4", 0);
+    expect_resident(&f, "234");
+    drive(&f, "5", 0);
+    expect_resident(&f, "345");
+    drive(&f, "6", 0);
+    expect_resident(&f, "356");
+    krig_down(&f);
+}
+
 /* --- policies on textbook strings --- */
 
 static uint64_t run_reads(vmsim_policy_kind_t policy, uint32_t frames, const uint8_t *refs,
@@ -491,6 +648,11 @@ int main(void)
         cmocka_unit_test(lazy_clearing_still_drops_the_victims_translation),
         cmocka_unit_test(locked_pages_are_never_evicted),
         cmocka_unit_test(locking_more_than_allowed_fails_and_locks_nothing),
+        cmocka_unit_test(clock_hand_worked),
+        cmocka_unit_test(clock_passes_a_pinned_page_without_clearing_it),
+        cmocka_unit_test(eclock_hand_worked),
+        cmocka_unit_test(aging_hand_worked),
+        cmocka_unit_test(random_hand_worked),
         cmocka_unit_test(fifo_shows_beladys_anomaly),
         cmocka_unit_test(fifo_on_the_textbook_string),
     };
