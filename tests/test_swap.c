@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -443,6 +444,166 @@ static void locking_more_than_allowed_fails_and_locks_nothing(void **state)
     krig_down(&f);
 }
 
+/* --- the checker sees swap --- */
+
+/* The physical address of the PTE of `va` in the current space. */
+static uint32_t pte_paddr(vmsim_machine_t *m, uint32_t va)
+{
+    uint64_t cr3;
+    uint32_t pde;
+    vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
+    vmsim_bus_read32(m, (cr3 & ~0xfffull) + (va >> 22) * 4, &pde);
+    return (pde & ~0xfffu) + ((va >> 12) & 1023) * 4;
+}
+
+static void checker_catches_a_wrong_slot_and_a_stale_swap_cache(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    uint32_t pte;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 3; n++)
+        store(&f, f.pid, n); /* page 0 in slot 1 */
+    assert_int_equal(vmsim_proc_switch(f.k, f.pid), VMSIM_OK);
+    uint32_t at = pte_paddr(f.m, PAGE(0));
+    vmsim_bus_read32(f.m, at, &pte);
+    vmsim_bus_write32(f.m, at, pte + (1u << 12)); /* names slot 2, which is free */
+    expect_problem(f.k, VMSIM_CHECK_SWAP_SLOT);
+    vmsim_bus_write32(f.m, at, pte);
+    assert_clean(f.k);
+    assert_int_equal(load(&f, f.pid, 0), 7); /* back in, clean, slot 1 cached */
+    vmsim_pte_info_t info = query(&f, f.pid, 0);
+    uint32_t byte = 0x99;
+    vmsim_bus_write(f.m, ((uint64_t)info.pfn << 12) + 100, &byte, 1); /* behind the kernel's back */
+    expect_problem(f.k, VMSIM_CHECK_SWAP_CACHE);
+    byte = 0;
+    vmsim_bus_write(f.m, ((uint64_t)info.pfn << 12) + 100, &byte, 1);
+    assert_clean(f.k);
+    krig_down(&f);
+}
+
+static void checker_catches_a_locked_page_gone(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 4, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(0), 2 * 4096), VMSIM_OK);
+    assert_int_equal(vmsim_proc_switch(f.k, f.pid), VMSIM_OK);
+    uint32_t at = pte_paddr(f.m, PAGE(1)), pte;
+    vmsim_bus_read32(f.m, at, &pte);
+    vmsim_bus_write32(f.m, at, 0);
+    expect_problem(f.k, VMSIM_CHECK_LOCKED);
+    vmsim_bus_write32(f.m, at, pte);
+    assert_clean(f.k);
+    krig_down(&f);
+}
+
+/* A policy that forgets one page it was told about: the built-in clock
+ * behind a box, whose tracks() leaves out forgotten_pfn. */
+static uint32_t forgotten_pfn;
+
+static const vmsim_policy_ops_t *clock_ops(void)
+{
+    return vmsim_policy_builtin(VMSIM_POLICY_CLOCK);
+}
+
+static vmsim_status_t forgetful_init(vmsim_kernel_t *k, void *user, void **state)
+{
+    void **box = malloc(sizeof *box);
+    if (!box)
+        return VMSIM_ERR_NOMEM;
+    vmsim_status_t rc = clock_ops()->init(k, user, box);
+    if (rc)
+        free(box);
+    else
+        *state = box;
+    return rc;
+}
+
+static void forgetful_loaded(vmsim_kernel_t *k, void *state, uint32_t pfn)
+{
+    clock_ops()->loaded(k, *(void **)state, pfn);
+}
+
+static void forgetful_unloaded(vmsim_kernel_t *k, void *state, uint32_t pfn)
+{
+    clock_ops()->unloaded(k, *(void **)state, pfn);
+}
+
+static vmsim_status_t forgetful_choose(vmsim_kernel_t *k, void *state, uint32_t *victim)
+{
+    return clock_ops()->choose(k, *(void **)state, victim);
+}
+
+static void forgetful_destroy(vmsim_kernel_t *k, void *state)
+{
+    clock_ops()->destroy(k, *(void **)state);
+    free(state);
+}
+
+static bool forgetful_tracks(const vmsim_kernel_t *k, const void *state, uint32_t pfn)
+{
+    const vmsim_policy_ops_t *clock = vmsim_policy_builtin(VMSIM_POLICY_CLOCK);
+    (void)state;
+    return clock->tracks(k, *(void *const *)state, pfn) && pfn != forgotten_pfn;
+}
+
+static void checker_catches_a_policy_out_of_step(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 4, 8);
+    vmsim_policy_ops_t ops = *vmsim_policy_builtin(VMSIM_POLICY_CLOCK);
+    ops.init = forgetful_init;
+    ops.loaded = forgetful_loaded;
+    ops.unloaded = forgetful_unloaded;
+    ops.choose = forgetful_choose;
+    ops.tracks = forgetful_tracks;
+    ops.destroy = forgetful_destroy;
+    kc.policy_ops = &ops;
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    assert_clean(f.k);
+    forgotten_pfn = query(&f, f.pid, 0).pfn;
+    expect_problem(f.k, VMSIM_CHECK_POLICY);
+    forgotten_pfn = 0;
+    krig_down(&f);
+}
+
+static void file_backed_swap_works_and_is_removed(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    char path[] = "/tmp/vmsim-swap-XXXXXX";
+    (void)state;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 3, 16);
+    kc.swap_file = path;
+    up(&f, &kc);
+    for (uint32_t n = 0; n < 10; n++)
+        store(&f, f.pid, n);
+    for (uint32_t n = 0; n < 10; n++)
+        assert_int_equal(load(&f, f.pid, n), 0x1000u * n + 7);
+    assert_true(swapstats(f.k).page_outs >= 7);
+    assert_int_equal(swapstats(f.k).host_bytes, 0); /* the file holds them */
+    assert_int_equal(access(path, F_OK), 0);
+    krig_down(&f);
+    assert_int_equal(access(path, F_OK), -1);
+    /* A file that cannot be created: boot says so. */
+    kc.swap_file = "/nonexistent-dir/swap";
+    vmsim_machine_t *m;
+    vmsim_kernel_t *k;
+    assert_int_equal(krig_boot(KRIG_RAM, &kc, &m, &k), VMSIM_ERR_IO);
+}
+
 /* --- policies, hand-worked ---
  * refs: "1 2w 3": page numbers, w for a write.  The driver counts the
  * paging faults, evictions and write-backs, and after every `tick`
@@ -648,6 +809,10 @@ int main(void)
         cmocka_unit_test(lazy_clearing_still_drops_the_victims_translation),
         cmocka_unit_test(locked_pages_are_never_evicted),
         cmocka_unit_test(locking_more_than_allowed_fails_and_locks_nothing),
+        cmocka_unit_test(checker_catches_a_wrong_slot_and_a_stale_swap_cache),
+        cmocka_unit_test(checker_catches_a_locked_page_gone),
+        cmocka_unit_test(checker_catches_a_policy_out_of_step),
+        cmocka_unit_test(file_backed_swap_works_and_is_removed),
         cmocka_unit_test(clock_hand_worked),
         cmocka_unit_test(clock_passes_a_pinned_page_without_clearing_it),
         cmocka_unit_test(eclock_hand_worked),
