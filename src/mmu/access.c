@@ -206,7 +206,7 @@ static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
 
 /* Translate [vaddr, vaddr + len), which lies within one page.  The TLB
  * lookup is counted only when count_lookup: a restarted access does not
- * look up again a page it already looked up (spec/tlb.md). */
+ * look up again a page it already looked up (docs/tlb-counting.md). */
 static vmsim_status_t translate_piece(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
                                       uint32_t vaddr, unsigned len, uint64_t *paddr,
                                       vmsim_result_t *res, bool count_lookup)
@@ -560,7 +560,8 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
         return VMSIM_ERR_NULL;
     if (!buf && len && access != VMSIM_WRITE)
         return VMSIM_ERR_NULL;
-    if ((unsigned)mode > VMSIM_USER || (len && (uint64_t)vaddr + len - 1 > 0xffffffffu))
+    /* no longer than the 4 GiB linear space, and no wrap (len near SIZE_MAX too) */
+    if ((unsigned)mode > VMSIM_USER || (uint64_t)len > 0x100000000ull - vaddr)
         return VMSIM_ERR_INVALID;
     while (done < len && rc == VMSIM_OK) {
         uint32_t va = vaddr + (uint32_t)done;

@@ -9,7 +9,7 @@
  *   EFER SCE(0) LME(8) NXE(11); LMA is read-only; other bits #GP, and so
  *        is changing LME while CR0.PG = 1
  *
- * TLB effects (shared/spec/scenario.md): a CR3 load flushes non-global
+ * TLB effects (docs/scenario-language.md): a CR3 load flushes non-global
  * entries; a change of CR0.PG, CR0.WP, CR4.PGE, PSE, PAE, SMEP or SMAP
  * flushes everything; EFER loads flush nothing.  In PAE paging the four
  * PDPTEs are loaded from CR3 at a CR3 load, and at a CR0/CR4 load that
