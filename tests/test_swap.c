@@ -444,6 +444,58 @@ static void locking_more_than_allowed_fails_and_locks_nothing(void **state)
     krig_down(&f);
 }
 
+/* --- the helpers a policy uses --- */
+
+static bool count_mapping(void *user, vmsim_pid_t pid, uint32_t vaddr, uint32_t pte)
+{
+    uint32_t *n = user;
+    (void)pid;
+    if (vaddr == PAGE(0) && (pte & VMSIM_PTE_P))
+        (*n)++;
+    return true;
+}
+
+static void helpers_see_every_mapping_of_a_frame(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    vmsim_pid_t child;
+    uint32_t n = 0;
+    bool r = false, d = false;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 8, 16);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    assert_int_equal(vmsim_proc_fork(f.k, f.pid, &child), VMSIM_OK);
+    assert_int_equal(load(&f, child, 0), 7);
+    uint32_t pfn = query(&f, f.pid, 0).pfn;
+    assert_int_equal(query(&f, child, 0).pfn, pfn); /* COW-shared */
+    assert_int_equal(vmsim_page_foreach_mapping(f.k, pfn, count_mapping, &n), VMSIM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(vmsim_page_accessed(f.k, pfn, true, &r), VMSIM_OK);
+    assert_true(r);
+    assert_int_equal(vmsim_page_accessed(f.k, pfn, false, &r), VMSIM_OK);
+    assert_false(r); /* cleared in both PTEs */
+    assert_false(query(&f, f.pid, 0).accessed);
+    assert_false(query(&f, child, 0).accessed);
+    assert_int_equal(vmsim_page_dirty(f.k, pfn, true, &d), VMSIM_OK);
+    assert_true(d); /* the parent wrote it before fork */
+    assert_int_equal(vmsim_page_dirty(f.k, pfn, false, &d), VMSIM_OK);
+    assert_true(d); /* D cleared in the PTEs, remembered by the kernel */
+    assert_false(query(&f, f.pid, 0).dirty);
+    assert_true(vmsim_page_evictable(f.k, pfn));
+    assert_false(vmsim_page_evictable(f.k, 0));
+    assert_int_equal(vmsim_page_accessed(f.k, 0, false, &r), VMSIM_ERR_INVALID);
+    assert_int_equal(vmsim_page_foreach_mapping(f.k, pfn, NULL, NULL), VMSIM_ERR_NULL);
+    assert_clean(f.k);
+    /* The remembered D makes eviction write the page back. */
+    for (uint32_t n2 = 1; n2 < 12; n2++)
+        store(&f, f.pid, n2);
+    assert_int_equal(load(&f, child, 0), 7);
+    assert_int_equal(load(&f, f.pid, 0), 7);
+    krig_down(&f);
+}
+
 /* --- the checker sees swap --- */
 
 /* The physical address of the PTE of `va` in the current space. */
@@ -809,6 +861,7 @@ int main(void)
         cmocka_unit_test(lazy_clearing_still_drops_the_victims_translation),
         cmocka_unit_test(locked_pages_are_never_evicted),
         cmocka_unit_test(locking_more_than_allowed_fails_and_locks_nothing),
+        cmocka_unit_test(helpers_see_every_mapping_of_a_frame),
         cmocka_unit_test(checker_catches_a_wrong_slot_and_a_stale_swap_cache),
         cmocka_unit_test(checker_catches_a_locked_page_gone),
         cmocka_unit_test(checker_catches_a_policy_out_of_step),
