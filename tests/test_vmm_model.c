@@ -92,6 +92,7 @@ struct run {
     struct mproc *p[MAX_PROCS];
     int n_procs;
     bool inject;
+    bool swap;
     uint64_t n_injected;
 };
 
@@ -364,7 +365,9 @@ enum kind {
     OP_BRK,
     OP_READ,
     OP_WRITE,
-    OP_KINDS
+    OP_KINDS,
+    OP_MLOCK, /* with swap only: drawn in place of some switches */
+    OP_MUNLOCK
 };
 
 struct op {
@@ -479,12 +482,27 @@ static struct op draw(struct run *r)
     case OP_DECOMMIT:
         draw_range(r, p, &o);
         o.prot = any_prot(r);
+        if (r->swap && o.kind == OP_COMMIT && below(r, 2)) {
+            o.kind = OP_MLOCK; /* with swap, half the commits lock instead */
+            o.proc = 0;
+            draw_range(r, r->p[0], &o);
+            o.len = o.len > 4 * PAGE ? 4 * PAGE : o.len;
+        }
         break;
     case OP_BRK:
         o.a = p->brk_start + (below(r, 3) ? below(r, 2u << 20) : below(r, 16 * PAGE));
         break;
     case OP_READ:
     case OP_WRITE: draw_access(r, p, &o); break;
+    case OP_SWITCH:
+        if (r->swap) { /* lock or unlock a few pages of process 0 */
+            o.kind = below(r, 3) ? OP_MLOCK : OP_MUNLOCK;
+            o.proc = 0;
+            draw_range(r, r->p[0], &o);
+            if (o.len > 4 * PAGE)
+                o.len = 4 * PAGE;
+        }
+        break;
     default: break;
     }
     return o;
@@ -642,6 +660,23 @@ static vmsim_status_t do_brk(struct run *r, const struct op *o)
     return VMSIM_OK;
 }
 
+/* mlock / munlock of process 0 (at most 8 locked pages: kc.max_locked_
+ * pages), which the model does not need to know about: locked pages
+ * keep their data like any other, and the checker sees that they stay
+ * resident.  Holes, reserved and 4 MiB regions are refused. */
+static vmsim_status_t do_lock(struct run *r, const struct op *o)
+{
+    struct mproc *p = r->p[o->proc];
+    vmsim_status_t rc = o->kind == OP_MLOCK ? vmsim_mlock(r->k, p->pid, o->a, o->len)
+                                            : vmsim_munlock(r->k, p->pid, o->a, o->len);
+    if ((rc == VMSIM_ERR_NO_FRAMES || rc == VMSIM_ERR_IO) && r->inject)
+        return VMSIM_ERR_NO_FRAMES;
+    if (rc != VMSIM_OK && rc != VMSIM_ERR_NOT_FOUND && rc != VMSIM_ERR_INVALID &&
+        !(rc == VMSIM_ERR_NO_SPACE && o->kind == OP_MLOCK))
+        expect(r, rc, VMSIM_OK, o->kind == OP_MLOCK ? "mlock" : "munlock");
+    return VMSIM_OK;
+}
+
 static vmsim_status_t do_access(struct run *r, const struct op *o)
 {
     struct mproc *p = r->p[o->proc];
@@ -683,6 +718,8 @@ static vmsim_status_t apply(struct run *r, const struct op *o)
     case OP_COMMIT:
     case OP_DECOMMIT: return do_ranged(r, o);
     case OP_BRK: return do_brk(r, o);
+    case OP_MLOCK:
+    case OP_MUNLOCK: return do_lock(r, o);
     default: return do_access(r, o);
     }
 }
@@ -753,6 +790,8 @@ static void machine_for_seed(struct run *r, vmsim_config_t *mc, vmsim_kernel_con
         kc->policy = (vmsim_policy_kind_t)(r->seed % VMSIM_POLICY_COUNT);
         kc->lazy_ad_clear = (r->seed / 5) % 2;
         kc->flush_threshold = (uint32_t[]){32, 0, 4}[(r->seed / 10) % 3];
+        kc->max_locked_pages = 8;
+        r->swap = true;
     }
 }
 
