@@ -27,3 +27,8 @@ set_tests_properties(test_vmm_model_swap PROPERTIES LABELS nomemcheck SKIP_RETUR
 add_test(NAME test_vmm_model_swap_small COMMAND test_vmm_model)
 set_tests_properties(test_vmm_model_swap_small PROPERTIES SKIP_RETURN_CODE 77
   ENVIRONMENT "VMSIM_MODEL_SWAP=16;VMSIM_MODEL_SEEDS=2;VMSIM_MODEL_STEPS=200")
+# ... and with a swap of 24 slots that fills: faults that find no frame
+# and no slot fail cleanly (VMSIM_ERR_NO_SWAP), the model unchanged.
+add_test(NAME test_vmm_model_swap_full COMMAND test_vmm_model)
+set_tests_properties(test_vmm_model_swap_full PROPERTIES LABELS nomemcheck SKIP_RETURN_CODE 77
+  ENVIRONMENT "VMSIM_MODEL_SWAP=16;VMSIM_MODEL_SWAP_SLOTS=24;VMSIM_MODEL_SEEDS=6;VMSIM_MODEL_STEPS=600")
