@@ -14,3 +14,4 @@ add_test(NAME paging_vectors_trace
                  $<TARGET_FILE:vmsim_tool> ${VMSIM_SHARED_DIR}/paging-vectors)
 set_tests_properties(paging_vectors_trace PROPERTIES LABELS nomemcheck TIMEOUT 300
                      SKIP_RETURN_CODE 77)
+vmsim_suite(test_trace_paging test_trace_paging.c LIBS vmsim_cli)
