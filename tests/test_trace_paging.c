@@ -130,6 +130,7 @@ static void bad_paging_options_are_usage_errors(void **state)
     char *a5[] = {"trace", "--frames", "4", "--zero-page", "maybe", path, NULL};
     char *a6[] = {"trace", "--frames", "4", "--page-size", "4m", path, NULL};
     char *a7[] = {"trace", "--frames", "4", "--tick", "0", path, NULL};
+    char *a8[] = {"trace", "--frames", "4", "--populate", path, NULL};
     assert_int_equal(run_trace(a1, 4), 2);
     assert_int_equal(run_trace(a2, 6), 2);
     assert_int_equal(run_trace(a3, 6), 2);
@@ -137,6 +138,7 @@ static void bad_paging_options_are_usage_errors(void **state)
     assert_int_equal(run_trace(a5, 6), 2);
     assert_int_equal(run_trace(a6, 6), 2);
     assert_int_equal(run_trace(a7, 6), 2);
+    assert_int_equal(run_trace(a8, 5), 2);
 }
 
 static void reports_use_the_vectors_names(void **state)

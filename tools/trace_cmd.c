@@ -205,6 +205,9 @@ static int replay_main(int argc, char **argv)
         return usage_error("--swap and --tick need --frames%s", "");
     if (o.replay.paging.frames && o.replay.page_shift != 12)
         return usage_error("--frames needs 4 KiB pages (4 MiB pages are never swapped)%s", "");
+    if (o.replay.paging.frames && o.replay.populate)
+        return usage_error("--populate and --frames do not mix (populating would page out "
+                           "what it maps)%s", "");
     if (o.replay.paging.frames && !o.replay.tick && o.replay.paging.policy == VMSIM_POLICY_AGING)
         o.replay.tick = 1000;
     o.path = argv[optind];
