@@ -197,6 +197,37 @@ static void never_written_page_comes_back_demand_zero(void **state)
     krig_down(&f);
 }
 
+/* No user-frame limit, but frames capped (max_frames): user pages fill
+ * RAM, and a fault that needs a new page table as well as a frame gets
+ * both by evicting user pages. */
+static void page_tables_get_frames_by_eviction_when_ram_is_full(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    uint32_t at;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_CLOCK, 0, 256);
+    krig_up_proc(&f, KRIG_RAM, &kc);
+    vmsim_kernel_stats_t boot = kstats(f.k);
+    assert_int_equal(vmsim_pmm_set_cap(vmsim_kernel_pmm(f.k), boot.frames_in_use + 24), VMSIM_OK);
+    assert_int_equal(vmsim_mmap(f.k, f.pid, 0x40000000u, 64u << 20,
+                                VMSIM_PROT_READ | VMSIM_PROT_WRITE, VMSIM_MAP_FIXED, &at),
+                     VMSIM_OK);
+    for (uint32_t i = 0; i < 64; i++) /* 4 pages in each of 16 page tables */
+        assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER,
+                                          0x40000000u + (i / 4) * (4u << 20) + (i % 4) * 4096, 4,
+                                          i + 1),
+                         VMSIM_OK);
+    assert_clean(f.k);
+    for (uint32_t i = 0; i < 64; i++)
+        assert_int_equal(user_load(f.k, f.pid, 0x40000000u + (i / 4) * (4u << 20) + (i % 4) * 4096),
+                         i + 1);
+    vmsim_kernel_stats_t st = kstats(f.k);
+    assert_true(st.evictions > 64);
+    assert_true(st.frames_in_use <= boot.frames_in_use + 24);
+    krig_down(&f);
+}
+
 /* --- errors: swap full, injected I/O failures --- */
 
 static void full_swap_fails_cleanly_and_loses_nothing(void **state)
@@ -852,6 +883,7 @@ int main(void)
         cmocka_unit_test(query_says_swapped_out_to_slot),
         cmocka_unit_test(clean_swapped_in_page_is_evicted_without_a_write),
         cmocka_unit_test(never_written_page_comes_back_demand_zero),
+        cmocka_unit_test(page_tables_get_frames_by_eviction_when_ram_is_full),
         cmocka_unit_test(full_swap_fails_cleanly_and_loses_nothing),
         cmocka_unit_test(injected_page_out_failure_keeps_the_victim),
         cmocka_unit_test(injected_page_in_failure_leaves_the_page_swapped),

@@ -82,7 +82,9 @@ static vmsim_status_t fresh_frame(vmsim_kernel_t *k, uint32_t *pfn)
 static vmsim_status_t install(struct fault_ctx *c, uint32_t pfn)
 {
     uint32_t rights = vmm_pte_rights(c->k, c->r, pfn, false);
+    vmm_pin(c->k, pfn); /* a page table for it may evict a page: not this one */
     vmsim_status_t rc = vmm_map_frame(c->k, c->s, c->vaddr, pfn, rights);
+    vmm_unpin(c->k, pfn);
     if (rc)
         vmm_page_put(c->k, pfn);
     return rc;

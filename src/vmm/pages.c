@@ -52,7 +52,7 @@ vmsim_status_t vmm_ensure_pt(vmsim_kernel_t *k, struct vmm_space *s, unsigned sl
     if (pde & VMSIM_PTE_P)
         return VMSIM_OK;
     uint32_t pt;
-    vmsim_status_t rc = vmsim_pmm_alloc(k->pmm, VMSIM_FRAME_PAGE_TABLE, &pt);
+    vmsim_status_t rc = vmm_table_frame(k, VMSIM_FRAME_PAGE_TABLE, &pt);
     if (rc)
         return rc;
     vmm_pde_write(k, s, slot, (pt << 12) | VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US);

@@ -314,6 +314,17 @@ vmsim_status_t vmm_user_frame(vmsim_kernel_t *k, bool zero, uint32_t *pfn)
     return rc;
 }
 
+vmsim_status_t vmm_table_frame(vmsim_kernel_t *k, unsigned flags, uint32_t *pfn)
+{
+    vmsim_status_t rc = vmsim_pmm_alloc(k->pmm, flags, pfn);
+    if (rc != VMSIM_ERR_NO_FRAMES || !k->pages || !k->n_tracked)
+        return rc;
+    rc = reclaim_one(k, pfn);
+    if (rc == VMSIM_OK)
+        vmsim_pmm_set_flags(k->pmm, *pfn, flags);
+    return rc;
+}
+
 vmsim_status_t vmsim_kernel_tick(vmsim_kernel_t *k)
 {
     if (!k)

@@ -271,6 +271,9 @@ void swap_entry_put(vmsim_kernel_t *k, uint32_t entry);
 vmsim_status_t reclaim_init(vmsim_kernel_t *k);
 void reclaim_shutdown(vmsim_kernel_t *k);
 vmsim_status_t vmm_user_frame(vmsim_kernel_t *k, bool zero, uint32_t *pfn);
+/* A frame for a page table (flags VMSIM_FRAME_*), evicting a user page
+ * when RAM or cfg.max_frames is exhausted; not zeroed. */
+vmsim_status_t vmm_table_frame(vmsim_kernel_t *k, unsigned flags, uint32_t *pfn);
 void vmm_page_loaded(vmsim_kernel_t *k, uint32_t pfn, bool pristine);
 /* Drop a user frame reference (a mapping's or an object's); when the
  * frame is freed the policy and the swap cache forget it. */
