@@ -843,6 +843,40 @@ static void random_hand_worked(void **state)
     krig_down(&f);
 }
 
+/* Random takes the next evictable frame up when its draw lands on a
+ * pinned one: 1 2 3 in frames a b c, 1 pinned; the first draw (270369,
+ * mod 3 = 0) lands on a, so b's page 2 goes. */
+static void random_skips_a_pinned_draw_to_the_next_frame_up(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_RANDOM, 3);
+    drive(&f, "1 2 3", 0);
+    assert_int_equal(vmsim_proc_pin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    drive(&f, "4", 0);
+    assert_int_equal(vmsim_proc_unpin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    expect_resident(&f, "134");
+    krig_down(&f);
+}
+
+/* Eclock passes a pinned page in every round without touching it: 1 2 3
+ * resident (R = 1), 1 pinned; 4: round (1) finds nothing, round (2)
+ * clears R of 2 and 3 but not of 1, round (1) again takes 2. */
+static void eclock_passes_a_pinned_page_keeping_its_bits(void **state)
+{
+    struct krig f;
+    (void)state;
+    policy_up(&f, VMSIM_POLICY_ECLOCK, 3);
+    drive(&f, "1 2 3", 0);
+    assert_int_equal(vmsim_proc_pin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    drive(&f, "4", 0);
+    assert_int_equal(vmsim_proc_unpin(f.k, f.pid, PAGE(1)), VMSIM_OK);
+    expect_resident(&f, "134");
+    assert_true(query(&f, f.pid, 1).accessed);
+    assert_false(query(&f, f.pid, 3).accessed);
+    krig_down(&f);
+}
+
 /* --- policies on textbook strings --- */
 
 static uint64_t run_reads(vmsim_policy_kind_t policy, uint32_t frames, const uint8_t *refs,
@@ -903,6 +937,8 @@ int main(void)
         cmocka_unit_test(eclock_hand_worked),
         cmocka_unit_test(aging_hand_worked),
         cmocka_unit_test(random_hand_worked),
+        cmocka_unit_test(random_skips_a_pinned_draw_to_the_next_frame_up),
+        cmocka_unit_test(eclock_passes_a_pinned_page_keeping_its_bits),
         cmocka_unit_test(fifo_shows_beladys_anomaly),
         cmocka_unit_test(fifo_on_the_textbook_string),
     };
