@@ -603,7 +603,11 @@ typedef struct vmsim_check_report {
  * belongs to a slab or a used area (and each of their pages is mapped),
  * every slab's in-band free list agrees with its bookkeeping, and in
  * kmem debug mode every red zone and poisoned free object is intact
- * (VMSIM_CHECK_KMEM_*).  Returns VMSIM_OK when clean,
+ * (VMSIM_CHECK_KMEM_*).  With swap: every swap entry and swap-cache hold
+ * is counted by its slot (VMSIM_CHECK_SWAP_SLOT), a clean swap-cache page
+ * equals its slot (VMSIM_CHECK_SWAP_CACHE), the policy tracks exactly the
+ * resident user pages (VMSIM_CHECK_POLICY), pages of mlocked regions are
+ * resident (VMSIM_CHECK_LOCKED), and the swapped counters agree.  Returns VMSIM_OK when clean,
  * VMSIM_ERR_CORRUPT when something is wrong (details in *report, which
  * may be NULL), VMSIM_ERR_NULL, VMSIM_ERR_NOMEM. */
 VMSIM_API vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report);

@@ -385,6 +385,11 @@ static void check_swap(struct checker *c)
     }
     if (n != k->n_tracked)
         problem(c, VMSIM_CHECK_POLICY, -1, 0, 0, n, k->n_tracked);
+    uint32_t swapped = 0;
+    for (uint32_t pid = 1; pid < k->n_pids; pid++)
+        swapped += k->procs[pid] ? k->procs[pid]->swapped : 0;
+    if (swapped != k->st.swapped_pages)
+        problem(c, VMSIM_CHECK_ACCOUNTING, -1, 0, 0, swapped, k->st.swapped_pages);
 }
 
 static void check_tlb_entry(struct checker *c, int id, const vmsim_tlb_entry_t *e)
