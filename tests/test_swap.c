@@ -177,6 +177,31 @@ static void clean_swapped_in_page_is_evicted_without_a_write(void **state)
     krig_down(&f);
 }
 
+/* A page written after it came back from swap, then made PROT_NONE:
+ * its PTE has P = 0 but keeps D, and eviction must still write it. */
+static void dirty_prot_none_page_is_written_back(void **state)
+{
+    vmsim_kernel_config_t kc;
+    struct krig f;
+    (void)state;
+    swap_config(&kc, VMSIM_POLICY_FIFO, 2, 8);
+    up(&f, &kc);
+    store(&f, f.pid, 0);
+    store(&f, f.pid, 1);
+    store(&f, f.pid, 2);                     /* 0 out to slot 1 */
+    assert_int_equal(load(&f, f.pid, 0), 7); /* 0 back, clean, slot 1 cached */
+    assert_int_equal(vmsim_proc_store(f.k, f.pid, VMSIM_USER, PAGE(0), 4, 1234), VMSIM_OK);
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, PAGE(0), 4096, VMSIM_PROT_NONE), VMSIM_OK);
+    assert_clean(f.k);
+    store(&f, f.pid, 3);
+    store(&f, f.pid, 4); /* 0 goes again */
+    assert_true(query(&f, f.pid, 0).swapped);
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, PAGE(0), 4096, VMSIM_PROT_READ | VMSIM_PROT_WRITE),
+                     VMSIM_OK);
+    assert_int_equal(load(&f, f.pid, 0), 1234);
+    krig_down(&f);
+}
+
 static void never_written_page_comes_back_demand_zero(void **state)
 {
     vmsim_kernel_config_t kc;
@@ -917,6 +942,7 @@ int main(void)
         cmocka_unit_test(query_says_swapped_out_to_slot),
         cmocka_unit_test(clean_swapped_in_page_is_evicted_without_a_write),
         cmocka_unit_test(never_written_page_comes_back_demand_zero),
+        cmocka_unit_test(dirty_prot_none_page_is_written_back),
         cmocka_unit_test(page_tables_get_frames_by_eviction_when_ram_is_full),
         cmocka_unit_test(full_swap_fails_cleanly_and_loses_nothing),
         cmocka_unit_test(injected_page_out_failure_keeps_the_victim),

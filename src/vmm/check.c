@@ -333,7 +333,7 @@ static bool pte_dirty(struct checker *c, const struct vmm_space *s, uint32_t vad
     if (!(pde & VMSIM_PTE_P))
         return false;
     vmsim_bus_read32(c->k->m, (uint64_t)(pde & ~0xfffu) + ((vaddr >> 12) & 1023) * 4, &pte);
-    return (pte & VMSIM_PTE_P) && (pte & VMSIM_PTE_D);
+    return vmm_holds_frame(pte) && (pte & VMSIM_PTE_D); /* PROT_NONE keeps D */
 }
 
 /* A clean swap-cache page must equal its slot. */

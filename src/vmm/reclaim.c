@@ -161,8 +161,8 @@ static bool test_bit(vmsim_kernel_t *k, uint32_t pfn, uint32_t bit, bool clear)
         struct vmm_space *s = vmm_space_find(k, p->rmap_pool[n].pid);
         uint32_t vaddr = p->rmap_pool[n].vpn << 12;
         uint32_t pte = s ? vmm_pte_read(k, s, vaddr) : 0;
-        if (!(pte & VMSIM_PTE_P) || !(pte & bit))
-            continue;
+        if (!vmm_holds_frame(pte) || !(pte & bit))
+            continue; /* a PROT_NONE entry (P = 0) keeps the D it had */
         any = true;
         if (!clear)
             continue;
