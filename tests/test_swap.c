@@ -462,6 +462,15 @@ static void locked_pages_are_never_evicted(void **state)
     assert_int_equal(vmsim_proc_get_info(f.k, f.pid, &pi), VMSIM_OK);
     assert_int_equal(pi.locked_pages, 2);
     assert_clean(f.k);
+    /* A PROT_NONE page keeps its frame and its data when locked. */
+    assert_int_equal(load(&f, f.pid, 8), 0x8007); /* resident */
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, PAGE(8), 4096, VMSIM_PROT_NONE), VMSIM_OK);
+    assert_int_equal(vmsim_mlock(f.k, f.pid, PAGE(8), 4096), VMSIM_OK);
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, PAGE(8), 4096, VMSIM_PROT_READ), VMSIM_OK);
+    assert_int_equal(load(&f, f.pid, 8), 0x8007);
+    assert_int_equal(vmsim_munlock(f.k, f.pid, PAGE(8), 4096), VMSIM_OK);
+    assert_int_equal(vmsim_mprotect(f.k, f.pid, PAGE(8), 4096, VMSIM_PROT_READ | VMSIM_PROT_WRITE),
+                     VMSIM_OK);
     assert_int_equal(vmsim_munlock(f.k, f.pid, PAGE(0), 2 * 4096), VMSIM_OK);
     for (uint32_t n = 2; n < NPAGES; n++)
         assert_int_equal(load(&f, f.pid, n), 0x1000u * n + 7);

@@ -63,6 +63,12 @@ static bool lockable(const struct vmm_space *s, uint32_t start, uint32_t end, ui
     return true;
 }
 
+static uint32_t page_entry(vmsim_kernel_t *k, struct vmm_space *s, uint32_t va)
+{
+    uint32_t pde = vmm_pde_read(k, s, va >> 22);
+    return (pde & VMSIM_PTE_P) ? vmm_pte_read(k, s, va) : 0;
+}
+
 /* Fault in every page of [start, end), pinning each; *n_pinned pages
  * from start are pinned on return (also on failure). */
 static vmsim_status_t bring_in(vmsim_kernel_t *k, struct vmm_space *s, uint32_t start, uint32_t end,
@@ -71,11 +77,12 @@ static vmsim_status_t bring_in(vmsim_kernel_t *k, struct vmm_space *s, uint32_t 
     *n_pinned = 0;
     for (uint32_t va = start; va < end; va += VMM_PAGE) {
         const struct vmm_region *r = &s->regions[vmm_region_find(s, va)];
-        vmsim_status_t rc = vmm_populate_page(k, s, r, va);
+        uint32_t pte = page_entry(k, s, va);
+        /* Resident already (a PROT_NONE page too): kept as it is. */
+        vmsim_status_t rc = vmm_holds_frame(pte) ? VMSIM_OK : vmm_populate_page(k, s, r, va);
         if (rc)
             return rc;
-        uint32_t pde = vmm_pde_read(k, s, va >> 22);
-        uint32_t pte = (pde & VMSIM_PTE_P) ? vmm_pte_read(k, s, va) : 0;
+        pte = page_entry(k, s, va);
         if (!vmm_holds_frame(pte))
             return VMSIM_ERR_KERNEL;
         vmm_pin(k, vmm_entry_pfn(pte));
