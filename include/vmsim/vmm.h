@@ -122,7 +122,8 @@ VMSIM_API void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg);
  * VMSIM_ERR_BUSY (paging already on, or a fault handler installed:
  * another kernel owns the machine),
  * VMSIM_ERR_INVALID (bad config), VMSIM_ERR_NO_FRAMES (RAM too small:
- * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM.  On failure
+ * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM, VMSIM_ERR_IO
+ * (cfg.swap_file cannot be created).  On failure
  * the machine is left with paging off and no handler. */
 VMSIM_API vmsim_status_t vmsim_kernel_boot(vmsim_machine_t *m, const vmsim_kernel_config_t *cfg,
                                            vmsim_kernel_t **out);
@@ -290,7 +291,9 @@ VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, ui
  * VMSIM_BANK_PROGRAM, supervisor-mode ones in VMSIM_BANK_KERNEL.
  * Returns VMSIM_OK, VMSIM_ERR_SEGV (user access the kernel refused),
  * VMSIM_ERR_KERNEL (supervisor access it could not resolve),
- * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), or an argument
+ * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), with swap
+ * VMSIM_ERR_NO_SWAP (a page had to be written out and no slot was free)
+ * or VMSIM_ERR_IO (a page-in or page-out failed), or an argument
  * error; the fault is then in vmsim_kernel_last_fault().  Byte ranges
  * are copied page by page: *n_done (may be NULL) says how many bytes
  * were before the fault.
