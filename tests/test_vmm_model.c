@@ -26,7 +26,12 @@
  *
  * A failing run prints its seed and step.  Environment: VMSIM_MODEL_SEEDS
  * (number of seeds, default 8), VMSIM_MODEL_STEPS (default 1500),
- * VMSIM_MODEL_SEED (run only this seed).
+ * VMSIM_MODEL_SEED (run only this seed), VMSIM_MODEL_SWAP=F (swap on,
+ * at most F resident user pages, the policy and lazy A clearing drawn
+ * from the seed, process 0 locking and unlocking pages: every byte must
+ * survive being paged out and in), VMSIM_MODEL_SWAP_SLOTS=N (a swap that
+ * fills: an operation refused for want of a frame or a slot must have
+ * changed nothing).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,8 +95,22 @@ struct run {
     struct mproc *p[MAX_PROCS];
     int n_procs;
     bool inject;
+    bool swap;
+    bool tight; /* a small swap: out of frames and swap full are clean failures */
     uint64_t n_injected;
+    uint64_t n_full; /* tight: operations refused for want of frames or slots */
 };
+
+/* An operation that failed for want of memory, as it may: injected
+ * (fault injection), or the small swap was full (tight).  It must have
+ * changed nothing, which the model and the checker then confirm. */
+static bool clean_failure(struct run *r, vmsim_status_t rc)
+{
+    bool out = rc == VMSIM_ERR_NO_FRAMES || rc == VMSIM_ERR_NO_SWAP || rc == VMSIM_ERR_IO;
+    if (out && r->tight && rc != VMSIM_ERR_IO)
+        r->n_full++;
+    return out && (r->inject || r->tight);
+}
 
 static uint32_t rnd(struct run *r)
 {
@@ -335,8 +354,10 @@ static void compare_all(struct run *r)
             if (g->reserved || !g->prot || g->end - g->start > 64 * PAGE)
                 continue; /* large regions: sampled by reads */
             for (uint32_t va = g->start; va < g->end; va += PAGE) {
-                expect(r, vmsim_proc_read(r->k, p->pid, VMSIM_USER, va, buf, PAGE, NULL), VMSIM_OK,
-                       "full read");
+                vmsim_status_t rc = vmsim_proc_read(r->k, p->pid, VMSIM_USER, va, buf, PAGE, NULL);
+                if (rc == VMSIM_ERR_NO_SWAP && r->tight)
+                    continue; /* cannot come in now; compared next time */
+                expect(r, rc, VMSIM_OK, "full read");
                 for (uint32_t o = 0; o < PAGE; o++) {
                     uint8_t *b = m_byte(p, va + o, false);
                     if (buf[o] != (b ? *b : 0))
@@ -362,7 +383,9 @@ enum kind {
     OP_BRK,
     OP_READ,
     OP_WRITE,
-    OP_KINDS
+    OP_KINDS,
+    OP_MLOCK, /* with swap only: drawn in place of some switches */
+    OP_MUNLOCK
 };
 
 struct op {
@@ -477,12 +500,27 @@ static struct op draw(struct run *r)
     case OP_DECOMMIT:
         draw_range(r, p, &o);
         o.prot = any_prot(r);
+        if (r->swap && o.kind == OP_COMMIT && below(r, 2)) {
+            o.kind = OP_MLOCK; /* with swap, half the commits lock instead */
+            o.proc = 0;
+            draw_range(r, r->p[0], &o);
+            o.len = o.len > 4 * PAGE ? 4 * PAGE : o.len;
+        }
         break;
     case OP_BRK:
         o.a = p->brk_start + (below(r, 3) ? below(r, 2u << 20) : below(r, 16 * PAGE));
         break;
     case OP_READ:
     case OP_WRITE: draw_access(r, p, &o); break;
+    case OP_SWITCH:
+        if (r->swap) { /* lock or unlock a few pages of process 0 */
+            o.kind = below(r, 3) ? OP_MLOCK : OP_MUNLOCK;
+            o.proc = 0;
+            draw_range(r, r->p[0], &o);
+            if (o.len > 4 * PAGE)
+                o.len = 4 * PAGE;
+        }
+        break;
     default: break;
     }
     return o;
@@ -494,7 +532,7 @@ static vmsim_status_t do_create(struct run *r)
     if (r->n_procs == MAX_PROCS)
         return VMSIM_OK;
     vmsim_status_t rc = vmsim_proc_create(r->k, &pid);
-    if (rc == VMSIM_ERR_NO_FRAMES && r->inject)
+    if (clean_failure(r, rc))
         return rc;
     expect(r, rc, VMSIM_OK, "create");
     struct mproc *p = calloc(1, sizeof *p);
@@ -515,7 +553,7 @@ static vmsim_status_t do_fork(struct run *r, const struct op *o)
     if (r->n_procs == MAX_PROCS || large_count(r) + parent_large > MAX_LARGE)
         return VMSIM_OK;
     vmsim_status_t rc = vmsim_proc_fork(r->k, p->pid, &child);
-    if (rc == VMSIM_ERR_NO_FRAMES && r->inject)
+    if (clean_failure(r, rc))
         return rc;
     expect(r, rc, VMSIM_OK, "fork");
     struct mproc *c = mproc_clone(p);
@@ -540,7 +578,7 @@ static vmsim_status_t do_mmap(struct run *r, const struct op *o)
     if ((o->flags & VMSIM_MAP_LARGE) && large_count(r) + len / LARGE > MAX_LARGE)
         return VMSIM_OK;
     vmsim_status_t rc = vmsim_mmap(r->k, p->pid, o->a, o->len, o->prot, o->flags, &out);
-    if (rc == VMSIM_ERR_NO_FRAMES && r->inject) {
+    if (clean_failure(r, rc)) {
         if (fixed)
             m_unmap(p, o->a, o->a + len);
         return rc;
@@ -640,6 +678,23 @@ static vmsim_status_t do_brk(struct run *r, const struct op *o)
     return VMSIM_OK;
 }
 
+/* mlock / munlock of process 0 (at most 8 locked pages: kc.max_locked_
+ * pages), which the model does not need to know about: locked pages
+ * keep their data like any other, and the checker sees that they stay
+ * resident.  Holes, reserved and 4 MiB regions are refused. */
+static vmsim_status_t do_lock(struct run *r, const struct op *o)
+{
+    struct mproc *p = r->p[o->proc];
+    vmsim_status_t rc = o->kind == OP_MLOCK ? vmsim_mlock(r->k, p->pid, o->a, o->len)
+                                            : vmsim_munlock(r->k, p->pid, o->a, o->len);
+    if (clean_failure(r, rc))
+        return VMSIM_ERR_NO_FRAMES;
+    if (rc != VMSIM_OK && rc != VMSIM_ERR_NOT_FOUND && rc != VMSIM_ERR_INVALID &&
+        !(rc == VMSIM_ERR_NO_SPACE && o->kind == OP_MLOCK))
+        expect(r, rc, VMSIM_OK, o->kind == OP_MLOCK ? "mlock" : "munlock");
+    return VMSIM_OK;
+}
+
 static vmsim_status_t do_access(struct run *r, const struct op *o)
 {
     struct mproc *p = r->p[o->proc];
@@ -651,8 +706,8 @@ static vmsim_status_t do_access(struct run *r, const struct op *o)
     uint64_t v = 0;
     vmsim_status_t rc = write ? vmsim_proc_store(r->k, p->pid, mode, o->a, o->size, o->value)
                               : vmsim_proc_load(r->k, p->pid, mode, o->a, o->size, &v);
-    if (rc == VMSIM_ERR_NO_FRAMES && r->inject)
-        return rc;
+    if (clean_failure(r, rc))
+        return VMSIM_ERR_NO_FRAMES; /* no frame, an I/O failure, or a full swap */
     expect(r, rc, want, write ? "write" : "read");
     if (!ok)
         return VMSIM_OK;
@@ -681,6 +736,8 @@ static vmsim_status_t apply(struct run *r, const struct op *o)
     case OP_COMMIT:
     case OP_DECOMMIT: return do_ranged(r, o);
     case OP_BRK: return do_brk(r, o);
+    case OP_MLOCK:
+    case OP_MUNLOCK: return do_lock(r, o);
     default: return do_access(r, o);
     }
 }
@@ -701,15 +758,26 @@ static void step(struct run *r, const struct op *o)
     }
     for (uint32_t j = 0; j < 100000; j++) {
         vmsim_pmm_stats_t before, after;
+        vmsim_swap_stats_t sw_before, sw_after;
         vmsim_pmm_get_stats(pmm, &before);
+        vmsim_swap_get_stats(r->k, &sw_before);
         vmsim_pmm_fail_next(pmm, j, 1);
+        /* With swap, a page-in or page-out fails at the same point too. */
+        vmsim_swap_fail_next(r->k, j % 2 ? VMSIM_SWAP_OUT : VMSIM_SWAP_IN, j / 2, 1);
         vmsim_status_t rc = apply(r, o);
         vmsim_pmm_fail_next(pmm, 0, 0);
+        vmsim_swap_fail_next(r->k, VMSIM_SWAP_IN, 0, 0);
+        vmsim_swap_fail_next(r->k, VMSIM_SWAP_OUT, 0, 0);
         vmsim_pmm_get_stats(pmm, &after);
+        vmsim_swap_get_stats(r->k, &sw_after);
         check_clean(r);
         if (rc != VMSIM_ERR_NO_FRAMES)
             return;
-        if (after.injected_failures == before.injected_failures)
+        bool injected = after.injected_failures != before.injected_failures ||
+                        sw_after.injected_failures != sw_before.injected_failures;
+        if (!injected && r->tight)
+            return; /* the small swap was full: a clean failure of its own */
+        if (!injected)
             fail_run(r, "out of frames without an injected failure");
         r->n_injected++;
     }
@@ -736,7 +804,24 @@ static void machine_for_seed(struct run *r, vmsim_config_t *mc, vmsim_kernel_con
     kc->zero_page = (r->seed / 4) % 2 == 0;
     kc->flush_threshold = (uint32_t[]){32, 0, 4}[(r->seed / 8) % 3];
     kc->global_kernel = (r->seed / 24) % 2 == 0;
+    const char *swap = getenv("VMSIM_MODEL_SWAP"); /* user frames: page out beyond them */
+    if (swap && atoi(swap) > 0) {
+        kc->max_user_frames = (uint32_t)atoi(swap);
+        kc->swap_slots = 1u << 16;
+        kc->policy = (vmsim_policy_kind_t)(r->seed % VMSIM_POLICY_COUNT);
+        kc->lazy_ad_clear = (r->seed / 5) % 2;
+        kc->flush_threshold = (uint32_t[]){32, 0, 4}[(r->seed / 10) % 3];
+        kc->max_locked_pages = 8;
+        r->swap = true;
+        const char *slots = getenv("VMSIM_MODEL_SWAP_SLOTS");
+        if (slots && atoi(slots) > 0) {
+            kc->swap_slots = (uint32_t)atoi(slots);
+            r->tight = true;
+        }
+    }
 }
+
+static uint64_t total_full; /* tight swap: clean refusals over every seed */
 
 static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected)
 {
@@ -767,7 +852,7 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
         print_message(
             "seed %u: faults %llu dz %llu zmap %llu zbrk %llu cowc %llu cowr %llu shared %llu "
             "spur %llu large %llu segv %llu kern %llu oom %llu invlpg %llu cr3 %llu "
-            "(batch %llu) forks %llu\n",
+            "(batch %llu) forks %llu evictions %llu swap-ins %llu\n",
             seed, (unsigned long long)end_st.faults, (unsigned long long)end_st.faults_demand_zero,
             (unsigned long long)end_st.faults_zero_map,
             (unsigned long long)end_st.faults_zero_break,
@@ -776,10 +861,15 @@ static void run_seed(uint32_t seed, int steps, bool inject, uint64_t *n_injected
             (unsigned long long)end_st.faults_large, (unsigned long long)end_st.faults_segv,
             (unsigned long long)end_st.faults_kernel, (unsigned long long)end_st.faults_oom,
             (unsigned long long)end_st.invlpgs, (unsigned long long)end_st.cr3_loads,
-            (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks);
+            (unsigned long long)end_st.cr3_flushes, (unsigned long long)end_st.forks,
+            (unsigned long long)end_st.evictions, (unsigned long long)end_st.faults_swap_in);
     if (end_st.frames_in_use != boot_st.frames_in_use)
         fail_run(&r, "frames still in use after every process exited");
     *n_injected += r.n_injected;
+    if (r.tight)
+        print_message("seed %u: %llu operations refused cleanly (no frame, swap full)\n", seed,
+                      (unsigned long long)r.n_full);
+    total_full += r.n_full;
     krig_halt(r.k);
 }
 
@@ -802,6 +892,8 @@ static void model_random(void **state)
             break;
     }
     print_message("model: %d seeds x %d steps clean\n", only >= 0 ? 1 : seeds, steps);
+    if (getenv("VMSIM_MODEL_SWAP_SLOTS") && only < 0)
+        assert_true(total_full > 0); /* the small swap did fill: the test proved something */
 }
 
 static void model_fault_injection(void **state)

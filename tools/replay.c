@@ -22,6 +22,7 @@ void replay_config_default(struct replay_config *cfg)
     vmsim_config_default(&cfg->machine);
     cfg->machine.ram_bytes = 1ull << 30;
     cfg->page_shift = 12;
+    cfg->paging.policy = VMSIM_POLICY_CLOCK;
 }
 
 int replay_open(struct replay *r, const struct replay_config *cfg)
@@ -29,8 +30,8 @@ int replay_open(struct replay *r, const struct replay_config *cfg)
     memset(r, 0, sizeof *r);
     r->cfg = *cfg;
     r->page_mask = (1u << cfg->page_shift) - 1;
-    return replay_os_boot(&cfg->machine, cfg->page_shift == 22, &r->os, &r->m, r->err,
-                          sizeof r->err);
+    return replay_os_boot(&cfg->machine, cfg->page_shift == 22, &cfg->paging, &r->os, &r->m,
+                          r->err, sizeof r->err);
 }
 
 int replay_map(struct replay *r, uint32_t slot)
@@ -53,6 +54,7 @@ void replay_begin(struct replay *r)
     replay_os_zero(r->os);
     memset(r->access, 0, sizeof r->access);
     r->page_splits = 0;
+    r->references = 0;
 }
 
 /* One access of one byte, fetch or read or write. */
@@ -87,6 +89,33 @@ static unsigned page_starts(uint32_t mask, uint32_t vaddr, unsigned size, uint32
     return n;
 }
 
+/* One reference done: the policy's clock ticks every cfg.tick of them. */
+static void referenced(struct replay *r)
+{
+    r->references++;
+    if (r->cfg.tick && r->references % r->cfg.tick == 0)
+        replay_os_tick(r->os);
+}
+
+/* Touch pages[0..n) as one access: with paging, each page touched stays
+ * pinned until the access is done (the paging spec's pinning rule). */
+static int one_access(struct replay *r, unsigned kind, const uint32_t *pages, unsigned n)
+{
+    bool pin = r->cfg.paging.frames && n > 1;
+    unsigned i;
+    vmsim_status_t rc = VMSIM_OK;
+    for (i = 0; i < n && rc == VMSIM_OK; i++) {
+        rc = touch(r->m, kind, pages[i]);
+        if (rc == VMSIM_OK && pin && i + 1 < n)
+            replay_os_pin(r->os, pages[i]);
+        if (rc == VMSIM_OK)
+            referenced(r);
+    }
+    for (unsigned j = 0; pin && j + 1 < i; j++)
+        replay_os_unpin(r->os, pages[j]);
+    return rc ? access_failed(r, pages[i - 1], rc) : 0;
+}
+
 /* An access made of one or two pieces, over several pages. */
 static int multi_page(struct replay *r, const struct trace_access *a, const struct trace_access *b)
 {
@@ -98,11 +127,8 @@ static int multi_page(struct replay *r, const struct trace_access *a, const stru
     r->access[a->kind]++;
     r->page_splits += n > 1;
     for (unsigned pass = 0; pass < 1u + (a->kind == TRACE_MODIFY); pass++) {
-        for (unsigned i = 0; i < n; i++) {
-            vmsim_status_t rc = touch(r->m, kind, pages[i]);
-            if (rc)
-                return access_failed(r, pages[i], rc);
-        }
+        if (one_access(r, kind, pages, n))
+            return 1;
         kind = TRACE_STORE;
     }
     return 0;
@@ -134,10 +160,13 @@ static size_t fast_items(struct replay *r, const struct trace_access *a, size_t 
     uint32_t word;
     uint8_t byte;
     size_t i;
+    /* With paging every reference goes through slow_item, which counts it. */
+    const bool counting = r->cfg.tick || r->cfg.paging.frames;
     for (i = 0; i < n; i++) {
         const uint32_t vaddr = a[i].vaddr;
         const unsigned kind = a[i].kind;
-        if (unlikely(kind > TRACE_MODIFY || (vaddr & mask) + a[i].size > mask + 1 || a[i].flags))
+        if (unlikely(counting || kind > TRACE_MODIFY || (vaddr & mask) + a[i].size > mask + 1 ||
+                     a[i].flags))
             break;
         vmsim_status_t rc;
         count[kind]++;
@@ -184,6 +213,7 @@ void replay_results(const struct replay *r, struct replay_results *out)
     memset(out, 0, sizeof *out);
     memcpy(out->access, r->access, sizeof out->access);
     out->page_splits = r->page_splits;
+    out->references = r->references;
     out->regions = r->regions;
     vmsim_get_stats(r->m, VMSIM_BANK_PROGRAM, &out->program);
     vmsim_get_stats(r->m, VMSIM_BANK_KERNEL, &out->kernel);

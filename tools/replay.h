@@ -30,11 +30,14 @@ struct replay_config {
     vmsim_config_t machine;  /* RAM, TLB geometry, split or unified */
     unsigned page_shift;     /* 12 (4 KiB pages) or 22 (4 MiB pages) */
     bool populate;
+    struct replay_os_paging paging; /* frames 0: no limit, no swap */
+    uint32_t tick;           /* call the policy's tick every this many references (0: never) */
 };
 
 struct replay_results {
     uint64_t access[TRACE_KINDS]; /* accesses by kind (records of the trace) */
     uint64_t page_splits;         /* accesses that covered more than one page */
+    uint64_t references;          /* with paging: the paging spec's reference count */
     unsigned regions;             /* 4 MiB regions mapped */
     vmsim_stats_t program;        /* the machine's PROGRAM bank */
     vmsim_stats_t kernel;         /* the KERNEL bank: the kernel's own accesses */
@@ -48,6 +51,7 @@ struct replay {
     uint32_t page_mask;
     uint64_t access[TRACE_KINDS];
     uint64_t page_splits;
+    uint64_t references;          /* counted only with paging (cfg.paging.frames) */
     unsigned regions;
     uint8_t mapped[FOLD_SLOTS];
     bool have_first;              /* holding the first piece of a split access */

@@ -28,13 +28,39 @@ struct replay_os_counters {
     uint64_t demand_zero;     /* ... with a fresh zeroed frame */
     uint64_t zero_map;        /* ... reads of untouched pages: the shared zero frame */
     uint64_t zero_break;      /* ... first writes to a zero-frame mapping: a fresh frame */
+    /* Paging with swap (replay_os_paging.frames > 0; else zero). */
+    uint64_t cold;            /* faults on pages never referenced before */
+    uint64_t reloads;         /* faults on pages evicted before (swap-ins and the like) */
+    uint64_t evictions, writebacks;
+    uint64_t faults_minor, faults_major;
+    uint64_t swap_ins, swap_outs, swap_bytes_in, swap_bytes_out;
+    uint64_t ad_clears, ad_clear_invlpgs;
+    uint64_t io_ns;           /* the latency model's time for the swap I/O */
+    uint32_t ns_per_access;
+};
+
+/* The whole-system paging setup: user memory limited to `frames`
+ * frames, a swap of `swap_slots` pages, a replacement policy. */
+struct replay_os_paging {
+    uint32_t frames;     /* 0: no limit, no swap (the default replay) */
+    uint32_t swap_slots; /* 0: as large as the kernel allows */
+    vmsim_policy_kind_t policy;
+    uint32_t aging_bits, seed;
+    bool zero_page_off;
+    bool lazy;           /* clear A bits without INVLPG */
 };
 
 /* Create a machine from `cfg`, boot the kernel, create and enter one
  * process.  large_pages: regions will be mapped with 4 MiB pages.
  * Returns 0 with *os and *m (owned by *os), or 1 with a sentence in err. */
-int replay_os_boot(const vmsim_config_t *cfg, bool large_pages, struct replay_os **os,
-                   vmsim_machine_t **m, char *err, size_t cap);
+int replay_os_boot(const vmsim_config_t *cfg, bool large_pages, const struct replay_os_paging *pg,
+                   struct replay_os **os, vmsim_machine_t **m, char *err, size_t cap);
+
+/* Pin the page at vaddr (resident: it was just touched) while the rest
+ * of its access is served; unpin it after.  A timer tick for the policy. */
+void replay_os_pin(struct replay_os *os, uint32_t vaddr);
+void replay_os_unpin(struct replay_os *os, uint32_t vaddr);
+void replay_os_tick(struct replay_os *os);
 
 /* Map [base, base + len) (4 MiB aligned) into the process, every page
  * present at once when `populate`.  Returns 0, or 1 with err. */

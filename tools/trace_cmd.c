@@ -50,6 +50,19 @@ const char trace_usage[] =
     "  --skip-bad           skip malformed lines and count them, instead of stopping\n"
     "  -h, --help           this text\n"
     "\n"
+    "paging with swap (docs/swap.md): the whole system, the kernel evicting pages\n"
+    "  --frames N           limit the process to N resident pages (N >= 2): a fault\n"
+    "                       that needs a frame then evicts a page to swap\n"
+    "  --policy P           fifo, clock (default), eclock, aging[:k=K], random[:seed=N]\n"
+    "  --swap SIZE          the swap device (default: as large as the kernel allows,\n"
+    "                       host memory taken only for the pages written to it)\n"
+    "  --zero-page on|off   reads of untouched pages map the shared zero frame (on,\n"
+    "                       default) or take a frame each (off: the paging spec's model)\n"
+    "  --tick T             the policy's clock ticks every T references (aging;\n"
+    "                       default 1000)\n"
+    "  --lazy-ad            clear A bits without INVLPG, as Linux does (the figures\n"
+    "                       then differ from the spec's model)\n"
+    "\n"
     "convert: write a binary trace (docs/trace-format.md); -o must be a regular file.\n"
     "synth:   write a synthetic trace; PATTERN is seq, stride, uniform or zipf;\n"
     "         --accesses N (10000000), --footprint SIZE (64M), --size BYTES (8),\n"
@@ -64,7 +77,8 @@ const char trace_usage[] =
 enum {
     OPT_DTLB = 256, OPT_ITLB, OPT_UNIFIED, OPT_PAGE, OPT_RAM, OPT_POPULATE, OPT_JSON, OPT_CSV,
     OPT_SKIP, OPT_OUT, OPT_ACCESSES, OPT_FOOTPRINT, OPT_SIZE, OPT_STRIDE, OPT_THETA, OPT_WRITES,
-    OPT_NOFETCH, OPT_SEED, OPT_TEXT
+    OPT_NOFETCH, OPT_SEED, OPT_TEXT, OPT_FRAMES, OPT_POLICY, OPT_SWAP, OPT_ZERO_PAGE, OPT_TICK,
+    OPT_LAZY
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -75,8 +89,70 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* "aging:k=K" / "random:seed=N" / a plain policy name. */
+static int parse_policy(const char *arg, struct replay_os_paging *pg)
+{
+    char name[16];
+    const char *colon = strchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+    uint64_t v;
+    if (len >= sizeof name)
+        return usage_error("--policy is fifo, clock, eclock, aging[:k=K] or random[:seed=N], not "
+                           "'%s'", arg);
+    memcpy(name, arg, len);
+    name[len] = '\0';
+    if (vmsim_policy_parse(name, &pg->policy) != VMSIM_OK)
+        return usage_error("--policy is fifo, clock, eclock, aging[:k=K] or random[:seed=N], not "
+                           "'%s'", arg);
+    if (!colon)
+        return 0;
+    if (pg->policy == VMSIM_POLICY_AGING && strncmp(colon + 1, "k=", 2) == 0 &&
+        opt_parse_u64(colon + 3, &v) && v >= 1 && v <= 32) {
+        pg->aging_bits = (uint32_t)v;
+        return 0;
+    }
+    if (pg->policy == VMSIM_POLICY_RANDOM && strncmp(colon + 1, "seed=", 5) == 0 &&
+        opt_parse_u64(colon + 6, &v) && v <= UINT32_MAX) {
+        pg->seed = (uint32_t)v;
+        return 0;
+    }
+    return usage_error("--policy takes aging:k=1..32 or random:seed=N, not '%s'", arg);
+}
+
+static int paging_option(int c, struct trace_run_options *o)
+{
+    struct replay_os_paging *pg = &o->replay.paging;
+    uint64_t v;
+    switch (c) {
+    case OPT_FRAMES:
+        if (!opt_parse_u64(optarg, &v) || v < 2 || v > (1u << 20))
+            return usage_error("--frames wants a number of frames, 2 or more, not '%s'", optarg);
+        pg->frames = (uint32_t)v;
+        return 0;
+    case OPT_POLICY: return parse_policy(optarg, pg);
+    case OPT_SWAP:
+        if (!opt_parse_bytes(optarg, &v) || v < 4096 || v / 4096 > VMSIM_SWAP_MAX_SLOTS)
+            return usage_error("--swap wants 4K..4G, not '%s'", optarg);
+        pg->swap_slots = (uint32_t)(v / 4096);
+        return 0;
+    case OPT_ZERO_PAGE:
+        if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+            return usage_error("--zero-page is on or off, not '%s'", optarg);
+        pg->zero_page_off = strcmp(optarg, "off") == 0;
+        return 0;
+    case OPT_TICK:
+        if (!opt_parse_u64(optarg, &v) || v < 1 || v > UINT32_MAX)
+            return usage_error("--tick wants a number of references, 1 or more, not '%s'", optarg);
+        o->replay.tick = (uint32_t)v;
+        return 0;
+    default: pg->lazy = true; return 0;
+    }
+}
+
 static int replay_option(int c, struct trace_run_options *o, int *format)
 {
+    if (c >= OPT_FRAMES && c <= OPT_LAZY)
+        return paging_option(c, o);
     vmsim_config_t *mc = &o->replay.machine;
     switch (c) {
     case OPT_DTLB: return cli_parse_tlb(optarg, &mc->dtlb, stderr, "--dtlb") ? 0 : 2;
@@ -107,6 +183,11 @@ static int replay_main(int argc, char **argv)
         {"ram", required_argument, NULL, OPT_RAM}, {"populate", no_argument, NULL, OPT_POPULATE},
         {"json", no_argument, NULL, OPT_JSON}, {"csv", no_argument, NULL, OPT_CSV},
         {"skip-bad", no_argument, NULL, OPT_SKIP}, {"help", no_argument, NULL, 'h'},
+        {"frames", required_argument, NULL, OPT_FRAMES},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"swap", required_argument, NULL, OPT_SWAP},
+        {"zero-page", required_argument, NULL, OPT_ZERO_PAGE},
+        {"tick", required_argument, NULL, OPT_TICK}, {"lazy-ad", no_argument, NULL, OPT_LAZY},
         {NULL, 0, NULL, 0}};
     struct trace_run_options o = {0};
     struct trace_run_output out;
@@ -120,6 +201,15 @@ static int replay_main(int argc, char **argv)
     }
     if (optind != argc - 1)
         return usage_error("expected one trace file (or - for standard input)%s", "");
+    if (!o.replay.paging.frames && (o.replay.paging.swap_slots || o.replay.tick))
+        return usage_error("--swap and --tick need --frames%s", "");
+    if (o.replay.paging.frames && o.replay.page_shift != 12)
+        return usage_error("--frames needs 4 KiB pages (4 MiB pages are never swapped)%s", "");
+    if (o.replay.paging.frames && o.replay.populate)
+        return usage_error("--populate and --frames do not mix (populating would page out "
+                           "what it maps)%s", "");
+    if (o.replay.paging.frames && !o.replay.tick && o.replay.paging.policy == VMSIM_POLICY_AGING)
+        o.replay.tick = 1000;
     o.path = argv[optind];
     o.progress = isatty(STDERR_FILENO) ? stderr : NULL;
     int rc = trace_run(&o, &out, stderr);

@@ -105,6 +105,46 @@ static void table_walks(FILE *f, const struct trace_run_output *out)
             os->user_frames, os->page_tables);
 }
 
+/* Effective access time in ns: every reference costs a memory access,
+ * every page moved to or from swap its transfer (the textbook's
+ * (1 - p) * ma + p * fault time, with p the rate of swap I/O). */
+static double eat_ns(const struct replay_results *r)
+{
+    if (!r->references)
+        return 0;
+    return ((double)r->references * r->os.ns_per_access + (double)r->os.io_ns) /
+           (double)r->references;
+}
+
+static void table_paging(FILE *f, const struct trace_run_options *opt,
+                         const struct trace_run_output *out)
+{
+    const struct replay_os_paging *pg = &opt->replay.paging;
+    const struct replay_results *r = &out->r;
+    const struct replay_os_counters *os = &r->os;
+    char a[32], b[32];
+    if (!pg->frames)
+        return;
+    fprintf(f, "paging: %u frames, policy %s%s, zero page %s\n", pg->frames,
+            vmsim_policy_name(pg->policy), pg->lazy ? " (lazy A clearing)" : "",
+            pg->zero_page_off ? "off" : "on");
+    fprintf(f, "  %-22s %15s\n", "references", grouped(r->references, a));
+    fprintf(f, "  %-22s %15s  (cold %s, reloads %" PRIu64 ")\n", "faults",
+            grouped(os->cold + os->reloads, a), grouped(os->cold, b), os->reloads);
+    fprintf(f, "  %-22s %15s  (minor %" PRIu64 ", major %" PRIu64 ")\n", "faults resolved",
+            grouped(os->faults_minor + os->faults_major, a), os->faults_minor, os->faults_major);
+    fprintf(f, "  %-22s %15s  (write-backs %s)\n", "evictions", grouped(os->evictions, a),
+            grouped(os->writebacks, b));
+    fprintf(f, "  %-22s %15s  (%" PRIu64 " bytes)\n", "swap-ins", grouped(os->swap_ins, a),
+            os->swap_bytes_in);
+    fprintf(f, "  %-22s %15s  (%" PRIu64 " bytes)\n", "swap-outs", grouped(os->swap_outs, a),
+            os->swap_bytes_out);
+    fprintf(f, "  %-22s %15s  (INVLPGs for them %" PRIu64 ")\n", "A/D bits cleared",
+            grouped(os->ad_clears, a), os->ad_clear_invlpgs);
+    fprintf(f, "  %-22s %15.1f ns  (%u ns a reference, plus swap I/O)\n\n",
+            "effective access time", eat_ns(r), os->ns_per_access);
+}
+
 void trace_report_table(FILE *f, const char *name, const struct trace_run_options *opt,
                         const struct trace_run_output *out)
 {
@@ -121,6 +161,7 @@ void trace_report_table(FILE *f, const char *name, const struct trace_run_option
     table_tlb_row(f, split ? "kernel DTLB" : "kernel", &k->dtlb);
     fprintf(f, "  (kernel rows: the kernel's own accesses, never in the program's rows)\n\n");
     table_walks(f, out);
+    table_paging(f, opt, out);
     if (out->skipped)
         fprintf(f, "skipped %" PRIu64 " malformed lines (--skip-bad); the first: %s\n\n",
                 out->skipped, out->first_skipped);
@@ -194,6 +235,24 @@ static void json_config(FILE *f, const struct trace_run_options *opt)
     fputs("},\n", f);
 }
 
+static void json_paging(FILE *f, const struct trace_run_options *opt,
+                        const struct replay_results *r)
+{
+    const struct replay_os_counters *os = &r->os;
+    if (!opt->replay.paging.frames)
+        return;
+    fprintf(f, "  \"paging\": {\"frames\": %u, \"policy\": \"%s\", \"references\": %" PRIu64
+            ", \"faults\": %" PRIu64 ", \"cold\": %" PRIu64 ", \"reloads\": %" PRIu64
+            ", \"evictions\": %" PRIu64 ", \"writebacks\": %" PRIu64 ", \"minor_faults\": %" PRIu64
+            ", \"major_faults\": %" PRIu64 ", \"swap_ins\": %" PRIu64 ", \"swap_outs\": %" PRIu64
+            ", \"ad_clears\": %" PRIu64 ", \"ad_clear_invlpgs\": %" PRIu64
+            ", \"effective_access_ns\": %.3f},\n",
+            opt->replay.paging.frames, vmsim_policy_name(opt->replay.paging.policy), r->references,
+            os->cold + os->reloads, os->cold, os->reloads, os->evictions, os->writebacks,
+            os->faults_minor, os->faults_major, os->swap_ins, os->swap_outs, os->ad_clears,
+            os->ad_clear_invlpgs, eat_ns(r));
+}
+
 void trace_report_json(FILE *f, const char *name, const struct trace_run_options *opt,
                        const struct trace_run_output *out)
 {
@@ -223,6 +282,7 @@ void trace_report_json(FILE *f, const char *name, const struct trace_run_options
     fprintf(f, "  \"frames_used\": %" PRIu64 ",\n  \"user_frames\": %" PRIu64
             ",\n  \"page_tables\": %" PRIu64 ",\n  \"skipped_lines\": %" PRIu64 ",\n",
             r->os.frames_used, r->os.user_frames, r->os.page_tables, out->skipped);
+    json_paging(f, opt, r);
     fprintf(f, "  \"replay\": {\"seconds\": %.6f, \"setup_seconds\": %.6f, "
             "\"accesses_per_second\": %.0f}\n}\n", out->seconds, out->setup_seconds,
             out->seconds > 0 ? (double)total(out) / out->seconds : 0);
@@ -235,7 +295,25 @@ static const char csv_header[] =
     "dtlb_ways,dtlb_policy,fetch,load,store,modify,itlb_lookups,itlb_hits,itlb_misses,"
     "itlb_hit_rate,itlb_evictions,dtlb_lookups,dtlb_hits,dtlb_misses,dtlb_hit_rate,"
     "dtlb_evictions,walks,entries_read,dirty_walks,ad_writes,faults,faults_resolved,frames_used,"
-    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second\n";
+    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second";
+
+/* Appended with --frames: the paging spec's figures under its names. */
+static const char csv_paging_header[] =
+    ",frames,policy,references,faults,cold,reloads,evictions,writebacks,minor_faults,"
+    "major_faults,swap_ins,swap_outs,swap_bytes_in,swap_bytes_out,ad_clears,ad_clear_invlpgs,"
+    "effective_access_ns";
+
+static void csv_paging(FILE *f, const struct trace_run_options *opt, const struct replay_results *r)
+{
+    const struct replay_os_counters *os = &r->os;
+    fprintf(f, ",%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64 ",%.3f",
+            opt->replay.paging.frames, vmsim_policy_name(opt->replay.paging.policy), r->references,
+            os->cold + os->reloads, os->cold, os->reloads, os->evictions, os->writebacks,
+            os->faults_minor, os->faults_major, os->swap_ins, os->swap_outs, os->swap_bytes_in,
+            os->swap_bytes_out, os->ad_clears, os->ad_clear_invlpgs, eat_ns(r));
+}
 
 static void csv_tlb(FILE *f, const vmsim_tlb_stats_t *s, bool present)
 {
@@ -252,8 +330,9 @@ void trace_report_csv(FILE *f, const char *name, const struct trace_run_options 
 {
     const vmsim_config_t *mc = &opt->replay.machine;
     const struct replay_results *r = &out->r;
+    bool paging = opt->replay.paging.frames != 0;
     if (header)
-        fputs(csv_header, f);
+        fprintf(f, "%s%s\n", csv_header, paging ? csv_paging_header : "");
     fputc('"', f);
     for (const char *s = name; *s; s++)
         fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, f);
@@ -271,8 +350,11 @@ void trace_report_csv(FILE *f, const char *name, const struct trace_run_options 
     fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",", r->program.walks, r->program.walk_reads, r->program.dirty_walks,
             r->program.ad_writes, r->program.faults, r->os.faults_resolved, r->os.frames_used);
-    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f\n",
+    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f",
             r->kernel.dtlb.lookups + r->kernel.itlb.lookups,
             r->kernel.dtlb.misses + r->kernel.itlb.misses, r->kernel.walks, out->seconds,
             out->seconds > 0 ? (double)total(out) / out->seconds : 0);
+    if (paging)
+        csv_paging(f, opt, r);
+    fputc('\n', f);
 }

@@ -54,6 +54,7 @@ typedef enum vmsim_status {
     VMSIM_ERR_CORRUPT,     /* a debugging check found corrupted state */
     VMSIM_ERR_UNSUPPORTED, /* the feature is not modelled */
     VMSIM_ERR_IO,          /* a host file or stream could not be read or written */
+    VMSIM_ERR_NO_SWAP,     /* a page had to be swapped out and the swap device is full */
     VMSIM_STATUS_COUNT
 } vmsim_status_t;
 

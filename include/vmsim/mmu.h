@@ -98,6 +98,8 @@ typedef struct vmsim_fault {
     vmsim_access_t access;
     vmsim_mode_t mode;
     int level;                   /* walk level that decided it: see vmsim_level_t */
+    uint32_t access_vaddr;       /* the whole access (first byte, size), as a kernel learns it */
+    uint32_t access_size;        /* decoding the instruction; set when a handler is called */
 } vmsim_fault_t;
 
 /* The outcome of one access through vmsim_access(). */

@@ -64,6 +64,20 @@ typedef int32_t vmsim_pid_t;
 #define VMSIM_BUG_FORK_NO_REF (1u << 1) /* fork shares frames without taking a reference */
 #define VMSIM_BUG_COW_NO_RO   (1u << 2) /* fork leaves the parent's private pages writable */
 
+/* Built-in page-replacement policies, as spec'd in docs/swap.md. */
+typedef enum vmsim_policy_kind {
+    VMSIM_POLICY_FIFO = 0, /* evict the page loaded longest ago */
+    VMSIM_POLICY_CLOCK,    /* second chance: a hand over the frames, clearing A */
+    VMSIM_POLICY_ECLOCK,   /* enhanced second chance: classes (A, D) */
+    VMSIM_POLICY_AGING,    /* k-bit counters shifted at every vmsim_kernel_tick() */
+    VMSIM_POLICY_RANDOM,   /* xorshift32 draw over the frames */
+    VMSIM_POLICY_COUNT
+} vmsim_policy_kind_t;
+
+#define VMSIM_SWAP_MAX_SLOTS ((1u << 20) - 1) /* slot numbers fit the PTE's 20 frame bits */
+
+struct vmsim_policy_ops;
+
 /* How the kernel is set up.  Fill with vmsim_kernel_config_default(). */
 typedef struct vmsim_kernel_config {
     bool zero_page;     /* read faults on private pages map one shared zero frame; default true */
@@ -75,7 +89,25 @@ typedef struct vmsim_kernel_config {
     uint32_t mmap_base;       /* where mmap without a hint starts looking; default 0x40000000 */
     uint32_t max_frames;      /* cap on frames in use (0 = all of RAM); see vmsim_pmm_set_cap() */
     unsigned bugs;            /* VMSIM_BUG_* bits; default 0 */
-    bool kmem_debug; /* slab red zones and poisoning (vmsim/kmem.h); default false */
+    bool kmem_debug;          /* slab red zones and poisoning (vmsim/kmem.h); default false */
+
+    /* Swap and page replacement (docs/swap.md).  With swap_slots 0 (the
+     * default) nothing is ever evicted and a fault that finds no frame
+     * ends in VMSIM_ERR_NO_FRAMES, as without swap. */
+    uint32_t swap_slots;        /* page-sized slots of the swap device, 0 .. VMSIM_SWAP_MAX_SLOTS */
+    const char *swap_file;      /* NULL: host memory taken as slots are used; else a host file
+                                   created (truncated) at boot and removed at shutdown */
+    uint32_t max_user_frames;   /* cap on resident user pages (0 = RAM and max_frames only) */
+    vmsim_policy_kind_t policy; /* built-in replacement policy; default VMSIM_POLICY_CLOCK */
+    const struct vmsim_policy_ops *policy_ops; /* non-NULL: this policy instead (policy ignored) */
+    void *policy_user;                         /* passed to policy_ops->init */
+    uint32_t aging_bits;                       /* aging: counter width k, 1..32; default 8 */
+    uint32_t random_seed;                      /* random: xorshift32 seed (0 means 1); default 1 */
+    bool lazy_ad_clear;        /* clear A/D bits without INVLPG (as Linux does); default false */
+    uint32_t ns_per_access;    /* latency model: a memory access; default 100 */
+    uint32_t ns_per_page_in;   /* ... reading a page from swap; default 8000000 (8 ms) */
+    uint32_t ns_per_page_out;  /* ... writing a page to swap; default 8000000 */
+    uint32_t max_locked_pages; /* per-process mlock limit in pages (0 = no limit) */
 } vmsim_kernel_config_t;
 
 /* Fill *cfg with the defaults above.  NULL is ignored. */
@@ -90,7 +122,8 @@ VMSIM_API void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg);
  * VMSIM_ERR_BUSY (paging already on, or a fault handler installed:
  * another kernel owns the machine),
  * VMSIM_ERR_INVALID (bad config), VMSIM_ERR_NO_FRAMES (RAM too small:
- * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM.  On failure
+ * the kernel half alone needs 256 frames), VMSIM_ERR_NOMEM, VMSIM_ERR_IO
+ * (cfg.swap_file cannot be created).  On failure
  * the machine is left with paging off and no handler. */
 VMSIM_API vmsim_status_t vmsim_kernel_boot(vmsim_machine_t *m, const vmsim_kernel_config_t *cfg,
                                            vmsim_kernel_t **out);
@@ -142,6 +175,8 @@ typedef struct vmsim_proc_info {
     uint32_t resident_pages; /* 4 KiB pages mapped (a 4 MiB page counts 1024) */
     uint32_t page_tables;    /* user page tables */
     uint32_t n_regions;
+    uint32_t swapped_pages;  /* PTEs naming a swap slot (or an evicted all-zero page) */
+    uint32_t locked_pages;   /* pages of mlocked regions (all resident) */
     uint32_t brk_start, brk; /* heap */
 } vmsim_proc_info_t;
 
@@ -164,6 +199,7 @@ VMSIM_API uint32_t vmsim_proc_list(const vmsim_kernel_t *k, vmsim_pid_t *out, ui
 #define VMSIM_MAP_POPULATE (1u << 3) /* back every page now instead of on first touch */
 #define VMSIM_MAP_RESERVE  (1u << 4) /* hold the range only: every access faults until committed */
 #define VMSIM_MAP_LARGE    (1u << 5) /* 4 MiB pages (CR4.PSE); addr and len 4 MiB aligned, private */
+#define VMSIM_MAP_LOCKED   (1u << 6) /* mlock the mapping at once (see vmsim_mlock) */
 
 /* Map `len` bytes (rounded up to pages) of anonymous memory into `pid`.
  * Without VMSIM_MAP_FIXED `addr` is a hint: the lowest free range at or
@@ -234,7 +270,16 @@ typedef struct vmsim_pte_info {
     bool writable, user, large, accessed, dirty;
     uint32_t pfn;   /* the frame (for a large page: the frame of vaddr) */
     uint32_t entry; /* the raw PTE, or PDE for a large page */
+    bool swapped;   /* not present: swapped out to slot `slot` (0: evicted clean and all zero,
+                       it comes back as a demand-zero page) */
+    uint32_t slot;
 } vmsim_pte_info_t;
+
+/* One sentence about `info` into buf[cap] (always terminated): "not
+ * mapped", "frame 0x123, present, writable, ...", "swapped out to slot
+ * N".  Returns buf.  NULL info or buf, or cap 0: returns buf untouched
+ * (NULL when buf is). */
+VMSIM_API char *vmsim_pte_info_describe(const vmsim_pte_info_t *info, char *buf, size_t cap);
 
 VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr,
                                           vmsim_pte_info_t *out);
@@ -246,7 +291,9 @@ VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, ui
  * VMSIM_BANK_PROGRAM, supervisor-mode ones in VMSIM_BANK_KERNEL.
  * Returns VMSIM_OK, VMSIM_ERR_SEGV (user access the kernel refused),
  * VMSIM_ERR_KERNEL (supervisor access it could not resolve),
- * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), or an argument
+ * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), with swap
+ * VMSIM_ERR_NO_SWAP (a page had to be written out and no slot was free)
+ * or VMSIM_ERR_IO (a page-in or page-out failed), or an argument
  * error; the fault is then in vmsim_kernel_last_fault().  Byte ranges
  * are copied page by page: *n_done (may be NULL) says how many bytes
  * were before the fault.
@@ -301,7 +348,10 @@ typedef enum vmsim_kfault_kind {
     VMSIM_KFAULT_KERNEL,      /* supervisor fault the kernel cannot resolve */
     VMSIM_KFAULT_OOM,         /* a resolvable fault, but no frame (or host memory) was left */
     VMSIM_KFAULT_VMALLOC,     /* first touch of an on-demand vmalloc page: a fresh frame */
-    VMSIM_KFAULT_GUARD        /* supervisor access to a vmalloc guard page (a kernel error) */
+    VMSIM_KFAULT_GUARD,       /* supervisor access to a vmalloc guard page (a kernel error) */
+    VMSIM_KFAULT_SWAP_IN,     /* major: the page was read back from its swap slot */
+    VMSIM_KFAULT_SWAP_CACHE,  /* minor: the page named by the slot was still in a frame */
+    VMSIM_KFAULT_ZERO_RELOAD  /* a page evicted clean and all zero: a zeroed frame again */
 } vmsim_kfault_kind_t;
 
 typedef struct vmsim_kfault {
@@ -311,7 +361,8 @@ typedef struct vmsim_kfault {
     uint32_t error_code; /* VMSIM_PF_* */
     vmsim_access_t access;
     vmsim_mode_t mode;
-    vmsim_status_t status; /* what the kernel would answer: OK, SEGV, KERNEL, NO_FRAMES */
+    vmsim_status_t status; /* what the kernel would answer: OK, SEGV, KERNEL, NO_FRAMES,
+                              NO_SWAP (swap full), IO (an injected swap I/O error) */
 } vmsim_kfault_t;
 
 /* The last fault the kernel's handler saw, and how it was judged. */
@@ -341,39 +392,181 @@ typedef struct vmsim_kernel_stats {
     uint32_t processes;    /* live processes */
     uint32_t frames_total; /* frames of RAM */
     uint32_t frames_free;
-    uint32_t frames_in_use; /* every allocated frame */
-    uint32_t page_tables;   /* frames holding page directories and page tables */
-    uint32_t user_frames;   /* frames mapped by some process (the zero frame excluded) */
-    uint32_t kernel_end;    /* first address above the kernel image */
+    uint32_t frames_in_use;  /* every allocated frame */
+    uint32_t page_tables;    /* frames holding page directories and page tables */
+    uint32_t user_frames;    /* frames mapped by some process (the zero frame excluded) */
+    uint32_t kernel_end;     /* first address above the kernel image */
     uint64_t faults_vmalloc; /* on-demand vmalloc pages backed (vmsim/kmem.h) */
     uint64_t faults_guard;   /* vmalloc guard-page hits (also counted in faults_kernel) */
     uint32_t kmem_frames;    /* frames held by slabs and vmalloc areas */
+    /* Swap and replacement (zero without swap, but for faults_minor). */
+    uint64_t faults_minor;        /* resolved faults that read nothing from swap */
+    uint64_t faults_major;        /* resolved faults that read a page from swap */
+    uint64_t faults_swap_in;      /* VMSIM_KFAULT_SWAP_IN (= faults_major) */
+    uint64_t faults_swap_cache;   /* VMSIM_KFAULT_SWAP_CACHE */
+    uint64_t faults_zero_reload;  /* VMSIM_KFAULT_ZERO_RELOAD */
+    uint64_t evictions;           /* pages evicted to free a frame */
+    uint64_t evictions_clean;     /* ... with no write (a valid copy in swap, or all zero) */
+    uint64_t writebacks;          /* ... written to swap first (evictions - evictions_clean) */
+    uint64_t evictions_failed;    /* a victim could not be written (swap full or I/O error) */
+    uint64_t ad_clears;           /* A or D bits cleared by the policy (one per PTE) */
+    uint64_t ad_clear_invlpgs;    /* ... that queued a TLB invalidation (0 with lazy_ad_clear) */
+    uint64_t ticks;               /* vmsim_kernel_tick() calls */
+    uint32_t resident_user_pages; /* user pages the policy tracks (4 KiB, evictable kind) */
+    uint32_t swapped_pages;       /* PTEs of all processes naming a slot */
+    uint32_t locked_pages;        /* pages of mlocked regions, all processes */
 } vmsim_kernel_stats_t;
 
 VMSIM_API vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stats_t *out);
 
+/* --- Swap and page replacement ---------------------------------------------
+ * With cfg.swap_slots > 0 every 4 KiB page of user memory (private,
+ * shared, heap) may be evicted to the swap device when a fault needs a
+ * frame and none is left under RAM, cfg.max_frames or
+ * cfg.max_user_frames.  Never evicted: page tables, the zero frame,
+ * kernel memory (slabs, vmalloc), 4 MiB pages, mlocked pages, and the
+ * pages of the access in flight (pinned).  docs/swap.md has the PTE
+ * encoding and the policies' exact rules. */
+
+/* A replacement policy: a table of functions plus the state init()
+ * returns.  The kernel calls loaded() when a user page becomes resident
+ * in frame `pfn` (the page is mapped, its access is about to be
+ * retried), unloaded() when it leaves (evicted, unmapped, exited, or
+ * copied away), tick() from vmsim_kernel_tick(), and choose() when it
+ * needs a frame: choose() must name a loaded frame for which
+ * vmsim_page_evictable() holds, or return an error (VMSIM_ERR_NO_FRAMES
+ * when every page is pinned or locked).  tracks() (may be NULL) answers
+ * whether the policy holds `pfn`, for vmsim_check().  The policy learns
+ * about references only from the hardware bits, through
+ * vmsim_page_accessed() / vmsim_page_dirty(). */
+typedef struct vmsim_policy_ops {
+    const char *name;
+    vmsim_status_t (*init)(vmsim_kernel_t *k, void *user, void **state);
+    void (*loaded)(vmsim_kernel_t *k, void *state, uint32_t pfn);
+    void (*unloaded)(vmsim_kernel_t *k, void *state, uint32_t pfn);
+    void (*tick)(vmsim_kernel_t *k, void *state);
+    vmsim_status_t (*choose)(vmsim_kernel_t *k, void *state, uint32_t *victim);
+    bool (*tracks)(const vmsim_kernel_t *k, const void *state, uint32_t pfn);
+    void (*destroy)(vmsim_kernel_t *k, void *state);
+} vmsim_policy_ops_t;
+
+/* The built-in policy of that kind ("fifo", "clock", "eclock", "aging",
+ * "random"), NULL for an unknown kind; its init() reads the kernel's
+ * config (aging_bits, random_seed). */
+VMSIM_API const vmsim_policy_ops_t *vmsim_policy_builtin(vmsim_policy_kind_t kind);
+VMSIM_API const char *vmsim_policy_name(vmsim_policy_kind_t kind);
+/* The kind named `name`.  VMSIM_ERR_NULL, VMSIM_ERR_NOT_FOUND. */
+VMSIM_API vmsim_status_t vmsim_policy_parse(const char *name, vmsim_policy_kind_t *out);
+
+/* Helpers for policies.  A page is seen through every PTE that maps its
+ * frame (several for COW-shared and MAP_SHARED pages), read and written
+ * through the recursive mapping or the foreign window.
+ *
+ * vmsim_page_accessed: *out = the OR of A over those PTEs; with clear,
+ * each A that was set is cleared together with an INVLPG of the page
+ * when its space is current (batched with the operation's other
+ * invalidations; none with cfg.lazy_ad_clear), so the next reference
+ * walks and sets A again.  vmsim_page_dirty: the same for D, plus the
+ * kernel's own record of dirtiness; clearing D moves it to that record,
+ * so a policy cannot make the kernel forget to write a page back.
+ * Both return VMSIM_ERR_NULL, VMSIM_ERR_INVALID (pfn not a resident user
+ * page the policy tracks). */
+VMSIM_API vmsim_status_t vmsim_page_accessed(vmsim_kernel_t *k, uint32_t pfn, bool clear,
+                                             bool *out);
+VMSIM_API vmsim_status_t vmsim_page_dirty(vmsim_kernel_t *k, uint32_t pfn, bool clear, bool *out);
+
+/* May the page in `pfn` be evicted now (a tracked page, not pinned by the
+ * access in flight or the kernel's own work, not mlocked)?  False for
+ * NULL k or a frame out of range. */
+VMSIM_API bool vmsim_page_evictable(const vmsim_kernel_t *k, uint32_t pfn);
+
+/* Pin (or unpin) the resident user page at `vaddr` of `pid`: it is not
+ * evicted until unpinned, as the kernel pins the pages of an access in
+ * flight.  A trace replay pins the pages an access has touched while it
+ * touches the next.  Pins nest.  VMSIM_ERR_NULL, VMSIM_ERR_NOT_FOUND (no
+ * such pid, or the page is not resident), VMSIM_ERR_UNSUPPORTED (no
+ * swap: nothing is ever evicted). */
+VMSIM_API vmsim_status_t vmsim_proc_pin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr);
+VMSIM_API vmsim_status_t vmsim_proc_unpin(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr);
+
+/* Call fn(user, pid, vaddr, pte) for each PTE that maps `pfn` (stops
+ * early when fn returns false).  VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
+typedef bool (*vmsim_mapping_fn)(void *user, vmsim_pid_t pid, uint32_t vaddr, uint32_t pte);
+VMSIM_API vmsim_status_t vmsim_page_foreach_mapping(vmsim_kernel_t *k, uint32_t pfn,
+                                                    vmsim_mapping_fn fn, void *user);
+
+/* A timer tick for the policy (aging shifts its counters here; the trace
+ * replay calls it every --tick references).  VMSIM_ERR_NULL. */
+VMSIM_API vmsim_status_t vmsim_kernel_tick(vmsim_kernel_t *k);
+
+/* Lock [addr, addr + len) of `pid` in memory: every page is faulted in
+ * (read back from swap if needed) and never evicted until unlocked or
+ * unmapped.  The range must be covered by committed 4 KiB regions.
+ * Nothing half-locked: on any error the range is as before.
+ * VMSIM_ERR_INVALID (range), VMSIM_ERR_NOT_FOUND (pid, or a hole),
+ * VMSIM_ERR_NO_SPACE (over cfg.max_locked_pages), VMSIM_ERR_NO_FRAMES /
+ * VMSIM_ERR_NO_SWAP / VMSIM_ERR_IO (a page could not be brought in),
+ * VMSIM_ERR_NOMEM. */
+VMSIM_API vmsim_status_t vmsim_mlock(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t addr,
+                                     uint32_t len);
+/* Unlock: the pages become evictable again.  Same argument errors. */
+VMSIM_API vmsim_status_t vmsim_munlock(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t addr,
+                                       uint32_t len);
+
+/* Swap device counters. */
+typedef struct vmsim_swap_stats {
+    uint32_t n_slots;      /* configured */
+    uint32_t slots_used;   /* allocated now */
+    uint32_t slots_cached; /* ... of which also held by a resident page (swap cache) */
+    uint32_t peak_slots_used;
+    uint64_t page_ins, page_outs; /* pages moved over the bus */
+    uint64_t bytes_in, bytes_out;
+    uint64_t injected_failures; /* I/O refused by vmsim_swap_fail_next() */
+    uint64_t io_errors;         /* host file errors */
+    uint64_t full;              /* slot allocations refused: swap full */
+    uint64_t host_bytes;        /* host memory holding slots (memory backing) */
+    uint64_t io_ns;             /* latency model: page_ins * ns_per_page_in + page_outs * ... */
+} vmsim_swap_stats_t;
+
+/* VMSIM_ERR_NULL; all zero (n_slots 0) without swap. */
+VMSIM_API vmsim_status_t vmsim_swap_get_stats(const vmsim_kernel_t *k, vmsim_swap_stats_t *out);
+
+/* Fault injection: after `skip` more successful page-ins (VMSIM_SWAP_IN)
+ * or page-outs (VMSIM_SWAP_OUT), fail the following `count` (0 turns it
+ * off).  A failed page-in leaves the page swapped (the access fails with
+ * VMSIM_ERR_IO); a failed page-out leaves the victim resident and intact.
+ * VMSIM_ERR_NULL, VMSIM_ERR_INVALID (direction), VMSIM_ERR_UNSUPPORTED
+ * (no swap). */
+typedef enum vmsim_swap_dir { VMSIM_SWAP_IN = 0, VMSIM_SWAP_OUT = 1 } vmsim_swap_dir_t;
+VMSIM_API vmsim_status_t vmsim_swap_fail_next(vmsim_kernel_t *k, vmsim_swap_dir_t dir,
+                                              uint32_t skip, uint32_t count);
+
 /* --- The checker ------------------------------------------------------------ */
 
 typedef enum vmsim_check_kind {
-    VMSIM_CHECK_REFCOUNT = 1,   /* refcount != mappings + kernel holds */
-    VMSIM_CHECK_FREE_MAPPED,    /* a free frame is mapped */
-    VMSIM_CHECK_LEAK,           /* an allocated frame nobody maps or holds */
-    VMSIM_CHECK_KERNEL_HALF,    /* a kernel-half PDE differs from the kernel's */
-    VMSIM_CHECK_RECURSIVE,      /* slot 1023 does not point at the directory itself */
-    VMSIM_CHECK_WINDOW,         /* slot 1022 or a temp slot maps something it should not */
-    VMSIM_CHECK_STALE_TLB,      /* a TLB entry disagrees with a fresh walk */
-    VMSIM_CHECK_COW_WRITABLE,   /* a writable PTE to a frame others also map (private) */
-    VMSIM_CHECK_OUTSIDE_REGION, /* a PTE outside any committed region */
-    VMSIM_CHECK_PROTECTION,     /* a PTE grants more than its region */
-    VMSIM_CHECK_PAGE_TABLE,     /* a PDE points at a frame not flagged as a page table */
-    VMSIM_CHECK_RMAP,           /* the reverse map disagrees with the page tables */
-    VMSIM_CHECK_PMM,            /* the allocator is inconsistent with itself */
-    VMSIM_CHECK_ACCOUNTING,     /* a per-process counter disagrees with its tables */
-    VMSIM_CHECK_KMEM_MAPPING,   /* a kernel heap / vmalloc PTE disagrees with the allocators */
-    VMSIM_CHECK_KMEM_FREELIST,  /* a slab's in-band free list disagrees with its bookkeeping */
-    VMSIM_CHECK_KMEM_REDZONE,   /* debug mode: a red zone was overwritten */
-    VMSIM_CHECK_KMEM_POISON,    /* debug mode: a free object was written */
-    VMSIM_CHECK_KMEM_ACCOUNTING /* a slab or area counter disagrees with what it describes */
+    VMSIM_CHECK_REFCOUNT = 1,    /* refcount != mappings + kernel holds */
+    VMSIM_CHECK_FREE_MAPPED,     /* a free frame is mapped */
+    VMSIM_CHECK_LEAK,            /* an allocated frame nobody maps or holds */
+    VMSIM_CHECK_KERNEL_HALF,     /* a kernel-half PDE differs from the kernel's */
+    VMSIM_CHECK_RECURSIVE,       /* slot 1023 does not point at the directory itself */
+    VMSIM_CHECK_WINDOW,          /* slot 1022 or a temp slot maps something it should not */
+    VMSIM_CHECK_STALE_TLB,       /* a TLB entry disagrees with a fresh walk */
+    VMSIM_CHECK_COW_WRITABLE,    /* a writable PTE to a frame others also map (private) */
+    VMSIM_CHECK_OUTSIDE_REGION,  /* a PTE outside any committed region */
+    VMSIM_CHECK_PROTECTION,      /* a PTE grants more than its region */
+    VMSIM_CHECK_PAGE_TABLE,      /* a PDE points at a frame not flagged as a page table */
+    VMSIM_CHECK_RMAP,            /* the reverse map disagrees with the page tables */
+    VMSIM_CHECK_PMM,             /* the allocator is inconsistent with itself */
+    VMSIM_CHECK_ACCOUNTING,      /* a per-process counter disagrees with its tables */
+    VMSIM_CHECK_KMEM_MAPPING,    /* a kernel heap / vmalloc PTE disagrees with the allocators */
+    VMSIM_CHECK_KMEM_FREELIST,   /* a slab's in-band free list disagrees with its bookkeeping */
+    VMSIM_CHECK_KMEM_REDZONE,    /* debug mode: a red zone was overwritten */
+    VMSIM_CHECK_KMEM_POISON,     /* debug mode: a free object was written */
+    VMSIM_CHECK_KMEM_ACCOUNTING, /* a slab or area counter disagrees with what it describes */
+    VMSIM_CHECK_SWAP_SLOT,       /* a slot's count differs from the PTEs and holds naming it */
+    VMSIM_CHECK_SWAP_CACHE,      /* a swap-cache page is not a clean copy of its slot */
+    VMSIM_CHECK_LOCKED,          /* a page of a locked region is not resident */
+    VMSIM_CHECK_POLICY           /* the policy's bookkeeping disagrees with the resident pages */
 } vmsim_check_kind_t;
 
 typedef struct vmsim_check_problem {
@@ -413,7 +606,11 @@ typedef struct vmsim_check_report {
  * belongs to a slab or a used area (and each of their pages is mapped),
  * every slab's in-band free list agrees with its bookkeeping, and in
  * kmem debug mode every red zone and poisoned free object is intact
- * (VMSIM_CHECK_KMEM_*).  Returns VMSIM_OK when clean,
+ * (VMSIM_CHECK_KMEM_*).  With swap: every swap entry and swap-cache hold
+ * is counted by its slot (VMSIM_CHECK_SWAP_SLOT), a clean swap-cache page
+ * equals its slot (VMSIM_CHECK_SWAP_CACHE), the policy tracks exactly the
+ * resident user pages (VMSIM_CHECK_POLICY), pages of mlocked regions are
+ * resident (VMSIM_CHECK_LOCKED), and the swapped counters agree.  Returns VMSIM_OK when clean,
  * VMSIM_ERR_CORRUPT when something is wrong (details in *report, which
  * may be NULL), VMSIM_ERR_NULL, VMSIM_ERR_NOMEM. */
 VMSIM_API vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report);

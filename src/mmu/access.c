@@ -295,6 +295,8 @@ static vmsim_status_t access_once(vmsim_machine_t *m, vmsim_access_t access, vms
 /* Pass a fault to the kernel's handler; true when it asks for a restart. */
 static bool handle_fault(vmsim_machine_t *m, const vmsim_fault_t *raised)
 {
+    m->last_fault.access_vaddr = raised->access_vaddr;
+    m->last_fault.access_size = raised->access_size;
     vmsim_fault_t fault = *raised;
     m->in_handler = true;
     vmsim_fault_action_t action = m->handler(m, &fault, m->handler_user);
@@ -318,6 +320,8 @@ static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsi
         rc = access_once(m, access, mode, vaddr, buf, byte, size, res, &looked_up);
         if (rc != VMSIM_ERR_PAGE_FAULT || !m->handler || m->in_handler || !restarts_left)
             break;
+        res->fault.access_vaddr = vaddr; /* what a kernel learns decoding the instruction */
+        res->fault.access_size = size;
         if (!handle_fault(m, &res->fault))
             break;
         restarts_left--;

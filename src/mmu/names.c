@@ -25,6 +25,7 @@ static const struct {
     [VMSIM_ERR_CORRUPT] = {"VMSIM_ERR_CORRUPT", "a consistency check found corrupted state"},
     [VMSIM_ERR_UNSUPPORTED] = {"VMSIM_ERR_UNSUPPORTED", "this feature is not modelled"},
     [VMSIM_ERR_IO] = {"VMSIM_ERR_IO", "host input/output error"},
+    [VMSIM_ERR_NO_SWAP] = {"VMSIM_ERR_NO_SWAP", "out of memory: no free frame and the swap device is full"},
 };
 
 const char *vmsim_strerror(vmsim_status_t status)

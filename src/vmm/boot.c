@@ -45,6 +45,32 @@ void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg)
     cfg->flush_threshold = 32;
     cfg->heap_base = 0x10000000u;
     cfg->mmap_base = 0x40000000u;
+    cfg->policy = VMSIM_POLICY_CLOCK;
+    cfg->aging_bits = 8;
+    cfg->random_seed = 1;
+    cfg->ns_per_access = 100;
+    cfg->ns_per_page_in = 8000000;
+    cfg->ns_per_page_out = 8000000;
+}
+
+static vmsim_status_t check_swap_config(vmsim_machine_t *m, const vmsim_kernel_config_t *c)
+{
+    if (!c->swap_slots)
+        return VMSIM_OK;
+    if (c->swap_slots > VMSIM_SWAP_MAX_SLOTS)
+        return mmu_detail(m, VMSIM_ERR_INVALID, "kernel config: swap_slots %u is above %u",
+                          c->swap_slots, VMSIM_SWAP_MAX_SLOTS);
+    if (c->aging_bits < 1 || c->aging_bits > 32)
+        return mmu_detail(m, VMSIM_ERR_INVALID, "kernel config: aging_bits %u is not 1..32",
+                          c->aging_bits);
+    if (!c->policy_ops && (unsigned)c->policy >= VMSIM_POLICY_COUNT)
+        return mmu_detail(m, VMSIM_ERR_INVALID, "kernel config: policy %u is not a built-in one",
+                          (unsigned)c->policy);
+    const vmsim_policy_ops_t *ops = c->policy_ops;
+    if (ops && (!ops->loaded || !ops->unloaded || !ops->choose))
+        return mmu_detail(m, VMSIM_ERR_INVALID,
+                          "kernel config: policy_ops needs loaded, unloaded and choose");
+    return VMSIM_OK;
 }
 
 static vmsim_status_t check_config(vmsim_machine_t *m, const vmsim_kernel_config_t *c)
@@ -62,7 +88,7 @@ static vmsim_status_t check_config(vmsim_machine_t *m, const vmsim_kernel_config
                           "kernel config: mmap_base 0x%x must be page-aligned and in user "
                           "space (below 0x%x)",
                           c->mmap_base, VMSIM_USER_END);
-    return VMSIM_OK;
+    return check_swap_config(m, c);
 }
 
 /* Allocate a kernel frame and zero it through the identity mapping. */
@@ -140,7 +166,9 @@ static vmsim_status_t boot_body(vmsim_kernel_t *k)
     k->kspace.pd_pfn = pd;
     k->current = &k->kspace;
     vmsim_pmm_set_cap(k->pmm, k->cfg.max_frames);
-    rc = kmem_init(k);
+    rc = reclaim_init(k);
+    if (rc == VMSIM_OK)
+        rc = kmem_init(k);
     return rc ? rc : vmsim_set_fault_handler(k->m, vmm_fault_handler, k);
 }
 
@@ -203,6 +231,7 @@ void vmsim_kernel_shutdown(vmsim_kernel_t *k)
         }
     }
     free(k->procs);
+    reclaim_shutdown(k);
     kmem_shutdown(k);
     vmsim_pmm_destroy(k->pmm);
     free(k->scratch);
@@ -247,14 +276,19 @@ vmsim_status_t vmsim_kernel_get_stats(const vmsim_kernel_t *k, vmsim_kernel_stat
     out->user_frames = count_user_frames(k);
     out->kernel_end = k->kernel_end;
     out->kmem_frames = kmem_frames(k);
+    out->resident_user_pages = k->n_tracked;
+    out->locked_pages = 0;
+    for (uint32_t pid = 1; pid < k->n_pids; pid++)
+        if (k->procs[pid])
+            out->locked_pages += vmm_locked_pages(k->procs[pid]);
     return VMSIM_OK;
 }
 
 const char *vmsim_kfault_kind_name(vmsim_kfault_kind_t kind)
 {
-    static const char *const names[] = {"none",     "demand-zero", "zero-map", "zero-break",
-                                        "cow-copy", "cow-reuse",   "shared",   "spurious",
-                                        "segv",     "kernel",      "oom",      "vmalloc",
-                                        "guard"};
+    static const char *const names[] = {"none",     "demand-zero", "zero-map",   "zero-break",
+                                        "cow-copy", "cow-reuse",   "shared",     "spurious",
+                                        "segv",     "kernel",      "oom",        "vmalloc",
+                                        "guard",    "swap-in",     "swap-cache", "zero-reload"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "unknown";
 }

@@ -21,6 +21,11 @@
  *         lists, red zones (kmem_check.c)
  *   then for every frame: refcount == expected, nobody maps a free
  *         frame, the reverse map has exactly mapped[frame] entries
+ *   with swap: every swap entry (PTE or shared object) and swap-cache
+ *         hold counts one for its slot -- each slot's count must equal
+ *         them; a swap-cache page that no PTE marks dirty must equal its
+ *         slot byte for byte; the policy tracks exactly the resident
+ *         user pages; a page of an mlocked region is resident
  *   and for every valid TLB entry: a fresh walk (vmsim_translate, which
  *         has no side effects) finds the same frame and at least the
  *         rights the entry grants -- else the entry is stale: the kernel
@@ -44,8 +49,10 @@ struct checker {
     uint32_t *expected; /* references the tables and holds account for */
     uint32_t *mapped;   /* user mappings (what the rmap should list) */
     struct kmem_check *kc;
+    uint32_t *slot_refs; /* swap entries and holds naming each slot */
     uint32_t kpd[1024];
     uint32_t table[1024];
+    uint8_t page[2][VMM_PAGE];
 };
 
 static void problem(struct checker *c, vmsim_check_kind_t kind, vmsim_pid_t pid, uint32_t vaddr,
@@ -137,8 +144,27 @@ static void check_large(struct checker *c, const struct vmm_space *s, uint32_t b
     user_mapping(c, s, base, pde, true);
 }
 
+/* A swap entry of s at vaddr: one reference to its slot. */
+static void swap_entry(struct checker *c, const struct vmm_space *s, uint32_t vaddr, uint32_t pte,
+                       uint32_t *swapped)
+{
+    uint32_t slot = vmm_swap_slot(pte);
+    (*swapped)++;
+    if (!c->slot_refs || slot > swap_n_slots(c->k))
+        problem(c, VMSIM_CHECK_SWAP_SLOT, s->pid, vaddr, 0, swap_n_slots(c->k), slot);
+    else if (slot)
+        c->slot_refs[slot]++;
+}
+
+static bool locked_region(const struct vmm_space *s, uint32_t vaddr)
+{
+    int i = vmm_region_find(s, vaddr);
+    return i >= 0 && (s->regions[i].flags & VMSIM_MAP_LOCKED) &&
+           !(s->regions[i].flags & VMSIM_MAP_RESERVE);
+}
+
 static void check_pt(struct checker *c, const struct vmm_space *s, unsigned slot, uint32_t pde,
-                     uint32_t *resident, uint32_t *n_pt)
+                     uint32_t *resident, uint32_t *n_pt, uint32_t *swapped)
 {
     uint32_t base = slot << 22, pt = vmm_entry_pfn(pde);
     (*n_pt)++;
@@ -149,7 +175,12 @@ static void check_pt(struct checker *c, const struct vmm_space *s, unsigned slot
     if (!vmm_region_overlaps(s, base, base + ((4u << 20) - 1)))
         problem(c, VMSIM_CHECK_LEAK, s->pid, base, pt, 0, 1);
     for (unsigned i = 0; i < 1024; i++) {
-        if (!vmm_holds_frame(c->table[i]))
+        bool holds = vmm_holds_frame(c->table[i]);
+        if (vmm_is_swap(c->table[i]))
+            swap_entry(c, s, base + i * VMM_PAGE, c->table[i], swapped);
+        if (!holds && locked_region(s, base + i * VMM_PAGE))
+            problem(c, VMSIM_CHECK_LOCKED, s->pid, base + i * VMM_PAGE, 0, 1, c->table[i]);
+        if (!holds)
             continue;
         c->rep->n_ptes++;
         (*resident)++;
@@ -180,7 +211,7 @@ static void check_pd_fixed(struct checker *c, const struct vmm_space *s, const u
 static void check_space(struct checker *c, const struct vmm_space *s)
 {
     uint32_t *pd = malloc(VMM_PAGE);
-    uint32_t resident = 0, n_pt = 0;
+    uint32_t resident = 0, n_pt = 0, swapped = 0;
     c->rep->n_spaces++;
     if (!pd || !reference(c, s->pid, VMSIM_SELF_PD, s->pd_pfn) || !read_frame(c, s->pd_pfn, pd)) {
         free(pd);
@@ -191,10 +222,12 @@ static void check_space(struct checker *c, const struct vmm_space *s)
         if (vmm_is_large(pd[slot]))
             check_large(c, s, slot << 22, pd[slot], &resident);
         else if (pd[slot] & VMSIM_PTE_P)
-            check_pt(c, s, slot, pd[slot], &resident, &n_pt);
+            check_pt(c, s, slot, pd[slot], &resident, &n_pt, &swapped);
     }
     if (resident != s->resident || n_pt != s->n_page_tables)
         problem(c, VMSIM_CHECK_ACCOUNTING, s->pid, 0, s->pd_pfn, s->resident, resident);
+    if (swapped != s->swapped)
+        problem(c, VMSIM_CHECK_ACCOUNTING, s->pid, 0, s->pd_pfn, s->swapped, swapped);
     free(pd);
 }
 
@@ -260,9 +293,13 @@ static bool check_shm_holds(struct checker *c)
     for (size_t i = 0; i < n; i++) {
         if (i && objs[i] == objs[i - 1])
             continue;
-        for (uint32_t p = 0; p < objs[i]->n_pages; p++)
-            if (objs[i]->pfns[p])
-                reference(c, -1, 0, objs[i]->pfns[p]);
+        for (uint32_t p = 0; p < objs[i]->n_pages; p++) {
+            uint32_t v = objs[i]->pfns[p];
+            if ((v & VMM_SHM_SWAPPED) && c->slot_refs && (v & ~VMM_SHM_SWAPPED) <= swap_n_slots(k))
+                c->slot_refs[v & ~VMM_SHM_SWAPPED]++;
+            else if (v)
+                reference(c, -1, 0, v);
+        }
     }
     free(objs);
     return true;
@@ -286,6 +323,73 @@ static void check_frames(struct checker *c)
     uint32_t bad;
     if (vmsim_pmm_verify(p, &bad) != VMSIM_OK)
         problem(c, VMSIM_CHECK_PMM, -1, 0, bad, 0, 0);
+}
+
+/* The D bit of the PTE of s at vaddr, read over the bus. */
+static bool pte_dirty(struct checker *c, const struct vmm_space *s, uint32_t vaddr)
+{
+    uint32_t pde = 0, pte = 0;
+    vmsim_bus_read32(c->k->m, ((uint64_t)s->pd_pfn << 12) + (vaddr >> 22) * 4, &pde);
+    if (!(pde & VMSIM_PTE_P))
+        return false;
+    vmsim_bus_read32(c->k->m, (uint64_t)(pde & ~0xfffu) + ((vaddr >> 12) & 1023) * 4, &pte);
+    return vmm_holds_frame(pte) && (pte & VMSIM_PTE_D); /* PROT_NONE keeps D */
+}
+
+/* A clean swap-cache page must equal its slot. */
+static void check_cached(struct checker *c, uint32_t slot, uint32_t pfn)
+{
+    vmsim_kernel_t *k = c->k;
+    const vmsim_pmm_t *p = k->pmm;
+    c->slot_refs[slot]++;
+    if (pfn >= c->n_frames || k->pages[pfn].slot != slot || !k->pages[pfn].tracked) {
+        problem(c, VMSIM_CHECK_SWAP_CACHE, -1, 0, pfn, slot,
+                pfn < c->n_frames ? k->pages[pfn].slot : 0);
+        return;
+    }
+    bool dirty = k->pages[pfn].dirty;
+    for (uint32_t n = p->frames[pfn].rmap_head; n && !dirty; n = p->rmap_pool[n].next) {
+        const struct vmm_space *s = vmm_space_find(k, p->rmap_pool[n].pid);
+        dirty = s && pte_dirty(c, s, p->rmap_pool[n].vpn << 12);
+    }
+    if (dirty || !read_frame(c, pfn, (uint32_t *)c->page[0]) ||
+        !swap_read_host(k, slot, c->page[1]))
+        return;
+    if (memcmp(c->page[0], c->page[1], VMM_PAGE) != 0)
+        problem(c, VMSIM_CHECK_SWAP_CACHE, -1, 0, pfn, slot, 0);
+}
+
+/* Slots against the references counted, the policy against the pages. */
+static void check_swap(struct checker *c)
+{
+    vmsim_kernel_t *k = c->k;
+    if (!k->swap)
+        return;
+    for (uint32_t slot = 1; slot <= swap_n_slots(k); slot++) {
+        uint32_t pfn = swap_cache_pfn(k, slot);
+        if (pfn)
+            check_cached(c, slot, pfn);
+        if (swap_count(k, slot) != c->slot_refs[slot])
+            problem(c, VMSIM_CHECK_SWAP_SLOT, -1, 0, pfn, c->slot_refs[slot], swap_count(k, slot));
+    }
+    uint32_t n = 0;
+    const unsigned not_user = VMSIM_FRAME_KERNEL | VMSIM_FRAME_PAGE_TABLE | VMSIM_FRAME_ZERO;
+    for (uint32_t pfn = 0; pfn < c->n_frames; pfn++) {
+        bool tracked = k->pages[pfn].tracked;
+        unsigned flags = frame(c, pfn)->flags;
+        bool user = (flags & VMSIM_FRAME_ALLOCATED) && !(flags & not_user);
+        bool policy = k->policy->tracks ? k->policy->tracks(k, k->policy_state, pfn) : tracked;
+        n += tracked;
+        if (tracked != policy || (tracked && !user))
+            problem(c, VMSIM_CHECK_POLICY, -1, 0, pfn, tracked, policy);
+    }
+    if (n != k->n_tracked)
+        problem(c, VMSIM_CHECK_POLICY, -1, 0, 0, n, k->n_tracked);
+    uint32_t swapped = 0;
+    for (uint32_t pid = 1; pid < k->n_pids; pid++)
+        swapped += k->procs[pid] ? k->procs[pid]->swapped : 0;
+    if (swapped != k->st.swapped_pages)
+        problem(c, VMSIM_CHECK_ACCOUNTING, -1, 0, 0, swapped, k->st.swapped_pages);
 }
 
 static void check_tlb_entry(struct checker *c, int id, const vmsim_tlb_entry_t *e)
@@ -346,6 +450,8 @@ vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report)
     c->n_frames = k->pmm->n_frames;
     c->expected = calloc(c->n_frames, sizeof *c->expected);
     c->mapped = calloc(c->n_frames, sizeof *c->mapped);
+    if (k->swap && !(c->slot_refs = calloc(swap_n_slots(k) + 1, sizeof *c->slot_refs)))
+        c->mapped = (free(c->mapped), NULL);
     c->kc = kmem_check_begin(k, kmem_problem, c);
     bool ok = c->expected && c->mapped && c->kc && read_frame(c, k->kspace.pd_pfn, c->kpd);
     if (ok) {
@@ -360,11 +466,13 @@ vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *report)
     }
     if (ok) {
         check_frames(c);
+        check_swap(c);
         check_tlbs(c);
     }
     kmem_check_abort(c->kc);
     free(c->expected);
     free(c->mapped);
+    free(c->slot_refs);
     free(c);
     if (!ok)
         return VMSIM_ERR_NOMEM;
@@ -394,6 +502,11 @@ const char *vmsim_check_kind_text(vmsim_check_kind_t kind)
     case VMSIM_CHECK_KMEM_REDZONE: return "slab red zone overwritten (overflow or underflow)";
     case VMSIM_CHECK_KMEM_POISON: return "free slab object written after free (poison damaged)";
     case VMSIM_CHECK_KMEM_ACCOUNTING: return "slab or area counters disagree with their contents";
+    case VMSIM_CHECK_SWAP_SLOT:
+        return "swap slot count differs from the swap entries and holds naming it";
+    case VMSIM_CHECK_SWAP_CACHE: return "swap-cache page is not a clean copy of its slot";
+    case VMSIM_CHECK_LOCKED: return "a page of an mlocked region is not resident";
+    case VMSIM_CHECK_POLICY: return "replacement policy disagrees with the resident user pages";
     default: return "unknown problem";
     }
 }

@@ -13,6 +13,9 @@
  *     +- cr2 in the kernel half --------- user: SEGV   supervisor: KERNEL
  *     +- no region, reserved, or the access is not allowed ------- SEGV
  *     +- 4 MiB region, PDE empty ----- allocate a 1024-frame run, zero it
+ *     +- PTE a swap entry (swap.c) ---- the slot's frame if still cached
+ *     |    (SWAP_CACHE), else a frame read back from it (SWAP_IN); slot 0:
+ *     |    a zeroed frame (ZERO_RELOAD); a write then goes on as below
  *     +- PTE empty (P = 0)
  *     |    shared region -------------------- the object's frame (SHARED)
  *     |    private, write (or no zero page) ---- fresh zeroed frame (DEMAND_ZERO)
@@ -27,8 +30,16 @@
  * cached.  The handler's own accesses (page-table edits, zeroing through
  * the temp slots) are counted in the kernel statistics bank.  When a
  * frame cannot be had, the fault is returned as OOM (status
- * VMSIM_ERR_NO_FRAMES); nothing is left half done except, possibly, an
- * empty page table, which belongs to a region and is freed with it.
+ * VMSIM_ERR_NO_FRAMES, or with swap VMSIM_ERR_NO_SWAP / VMSIM_ERR_IO when
+ * the victim could not be written or the page not read); nothing is left
+ * half done except, possibly, an empty page table, which belongs to a
+ * region and is freed with it.
+ *
+ * With swap, a frame may come from evicting another page (reclaim.c).
+ * The pages this fault must keep are pinned while it runs: the first
+ * page of a page-crossing access whose second page faulted (its
+ * translation is part of the access in flight), and the page a
+ * copy-on-write copy reads from.
  */
 #include "kmem_internal.h"
 
@@ -58,49 +69,147 @@ static bool access_allowed(const struct vmm_region *r, vmsim_access_t access)
     return r->prot & (VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC);
 }
 
-/* A fresh zeroed frame with one reference. */
+/* A fresh zeroed frame with one reference (perhaps another page's,
+ * evicted for it). */
 static vmsim_status_t fresh_frame(vmsim_kernel_t *k, uint32_t *pfn)
 {
-    vmsim_status_t rc = vmsim_pmm_alloc(k->pmm, 0, pfn);
-    if (rc == VMSIM_OK)
-        vmm_zero_frame(k, *pfn);
-    return rc;
+    return vmm_user_frame(k, true, pfn);
 }
 
-/* Map `pfn` (whose reference the caller passes) at the faulting page. */
+/* Map `pfn` (whose reference the caller passes) at the faulting page,
+ * over whatever entry is there (empty or a swap entry, whose slot
+ * reference the caller deals with). */
 static vmsim_status_t install(struct fault_ctx *c, uint32_t pfn)
 {
     uint32_t rights = vmm_pte_rights(c->k, c->r, pfn, false);
+    vmm_pin(c->k, pfn); /* a page table for it may evict a page: not this one */
     vmsim_status_t rc = vmm_map_frame(c->k, c->s, c->vaddr, pfn, rights);
+    vmm_unpin(c->k, pfn);
     if (rc)
-        vmsim_pmm_put(c->k->pmm, pfn, NULL);
+        vmm_page_put(c->k, pfn);
     return rc;
 }
 
+/* A frame holding the page that lives in `slot`: the swap cache's, or a
+ * new one read from the slot (*major).  Returns the frame with one
+ * reference for the caller. */
+static vmsim_status_t slot_frame(vmsim_kernel_t *k, uint32_t slot, uint32_t *pfn, bool *major)
+{
+    *major = false;
+    *pfn = swap_cache_pfn(k, slot);
+    if (*pfn)
+        return vmsim_pmm_get(k->pmm, *pfn);
+    vmsim_status_t rc = vmm_user_frame(k, false, pfn);
+    if (rc)
+        return rc;
+    rc = swap_read(k, slot, *pfn);
+    if (rc) {
+        vmm_page_put(k, *pfn);
+        return rc;
+    }
+    *major = true;
+    swap_cache_add(k, slot, *pfn);
+    vmm_page_loaded(k, *pfn, false);
+    return VMSIM_OK;
+}
+
+/* The faulting PTE was a swap entry and now maps a frame: its slot
+ * reference goes. */
+static void swap_entry_done(struct fault_ctx *c, uint32_t old)
+{
+    if (vmm_is_swap(old)) {
+        swap_entry_put(c->k, old);
+        c->s->swapped--;
+        c->k->st.swapped_pages--;
+    }
+}
+
+/* Bring a shared object's page `index` into a frame (the object's hold). */
+static vmsim_status_t shm_back(vmsim_kernel_t *k, struct vmm_shm *shm, uint32_t index,
+                               vmsim_kfault_kind_t *kind)
+{
+    uint32_t v = shm->pfns[index], pfn;
+    bool major = false;
+    vmsim_status_t rc;
+    if (v && !(v & VMM_SHM_SWAPPED))
+        return VMSIM_OK;
+    if (v) {
+        rc = slot_frame(k, v & ~VMM_SHM_SWAPPED, &pfn, &major);
+        *kind = major ? VMSIM_KFAULT_SWAP_IN : VMSIM_KFAULT_SWAP_CACHE;
+    } else {
+        rc = fresh_frame(k, &pfn);
+    }
+    if (rc)
+        return rc;
+    shm->pfns[index] = pfn;
+    if (k->pages) {
+        swap_put(k, v & ~VMM_SHM_SWAPPED);
+        vmm_page_loaded(k, pfn, !v);
+        k->pages[pfn].shm = shm;
+        k->pages[pfn].shm_index = index;
+    }
+    return VMSIM_OK;
+}
+
 /* The frame of a shared region's page, backed on first touch. */
-static vmsim_status_t shared_page(struct fault_ctx *c)
+static vmsim_status_t shared_page(struct fault_ctx *c, uint32_t old, vmsim_kfault_kind_t *kind)
 {
     struct vmm_shm *shm = c->r->shm;
     uint32_t index = c->r->shm_pgoff + (c->vaddr - c->r->start) / VMM_PAGE;
-    if (!shm->pfns[index]) {
-        uint32_t pfn;
-        vmsim_status_t rc = fresh_frame(c->k, &pfn);
-        if (rc)
-            return rc;
-        shm->pfns[index] = pfn; /* the object's hold */
-    }
-    vmsim_status_t rc = vmsim_pmm_get(c->k->pmm, shm->pfns[index]);
-    return rc ? rc : install(c, shm->pfns[index]);
+    vmsim_status_t rc = shm_back(c->k, shm, index, kind);
+    if (rc == VMSIM_OK)
+        rc = vmsim_pmm_get(c->k->pmm, shm->pfns[index]);
+    if (rc == VMSIM_OK)
+        rc = install(c, shm->pfns[index]);
+    if (rc == VMSIM_OK)
+        swap_entry_done(c, old);
+    return rc;
 }
 
-static vmsim_kfault_kind_t not_present(struct fault_ctx *c, vmsim_status_t *rc)
+static vmsim_kfault_kind_t write_protected(struct fault_ctx *c, uint32_t pte, vmsim_status_t *rc);
+
+/* A private page whose PTE is a swap entry. */
+static vmsim_kfault_kind_t swap_in(struct fault_ctx *c, uint32_t old, vmsim_status_t *rc)
+{
+    vmsim_kernel_t *k = c->k;
+    uint32_t slot = vmm_swap_slot(old), pfn;
+    bool major = false;
+    vmsim_kfault_kind_t kind = VMSIM_KFAULT_ZERO_RELOAD;
+    if (slot) {
+        *rc = slot_frame(k, slot, &pfn, &major);
+        kind = major ? VMSIM_KFAULT_SWAP_IN : VMSIM_KFAULT_SWAP_CACHE;
+    } else {
+        *rc = fresh_frame(k, &pfn);
+        if (*rc == VMSIM_OK)
+            vmm_page_loaded(k, pfn, true);
+    }
+    if (*rc)
+        return kind;
+    swap_put(k, slot); /* before install: the rights see who else names the slot */
+    *rc = install(c, pfn);
+    if (*rc) {
+        swap_get(k, slot);
+        return kind;
+    }
+    c->s->swapped--;
+    k->st.swapped_pages--;
+    uint32_t pte = vmm_pte_read(k, c->s, c->vaddr);
+    if (c->write && (pte & VMSIM_PTE_P) && !(pte & VMSIM_PTE_RW))
+        write_protected(c, pte, rc); /* one fault per page: finish the write's COW now */
+    return kind;
+}
+
+static vmsim_kfault_kind_t not_present(struct fault_ctx *c, uint32_t old, vmsim_status_t *rc)
 {
     vmsim_kernel_t *k = c->k;
     uint32_t pfn;
     if (c->r->flags & VMSIM_MAP_SHARED) {
-        *rc = shared_page(c);
-        return VMSIM_KFAULT_SHARED;
+        vmsim_kfault_kind_t kind = VMSIM_KFAULT_SHARED;
+        *rc = shared_page(c, old, &kind);
+        return kind;
     }
+    if (vmm_is_swap(old))
+        return swap_in(c, old, rc);
     if (!c->write && k->cfg.zero_page) {
         *rc = vmsim_pmm_get(k->pmm, k->zero_pfn);
         if (*rc == VMSIM_OK)
@@ -108,27 +217,43 @@ static vmsim_kfault_kind_t not_present(struct fault_ctx *c, vmsim_status_t *rc)
         return VMSIM_KFAULT_ZERO_MAP;
     }
     *rc = fresh_frame(k, &pfn);
-    if (*rc == VMSIM_OK)
+    if (*rc == VMSIM_OK) {
+        vmm_page_loaded(k, pfn, true);
         *rc = install(c, pfn);
+    }
     return VMSIM_KFAULT_DEMAND_ZERO;
 }
 
 /* Replace the frame of a present PTE by `pfn` (reference passed). */
 static vmsim_status_t replace(struct fault_ctx *c, uint32_t pte, uint32_t pfn)
 {
-    uint32_t old = vmm_entry_pfn(pte);
     if (pfn != c->k->zero_pfn) {
         vmsim_status_t rc = vmsim_pmm_rmap_add(c->k->pmm, pfn, c->s->pid, c->vaddr >> 12);
         if (rc) {
-            vmsim_pmm_put(c->k->pmm, pfn, NULL);
+            vmm_page_put(c->k, pfn);
             return rc;
         }
     }
     uint32_t rights = vmm_pte_rights(c->k, c->r, pfn, false);
     vmm_pte_write(c->k, c->s, c->vaddr, (pfn << 12) | rights | (pte & VMSIM_PTE_A));
     c->s->resident++; /* release_frame takes it back */
-    vmm_release_frame(c->k, c->s, c->vaddr, old);
+    vmm_release_frame(c->k, c->s, c->vaddr, pte);
     return VMSIM_OK;
+}
+
+/* A copy of frame src for the faulting page: src is pinned while a frame
+ * is found, which may evict another page. */
+static vmsim_status_t cow_copy(struct fault_ctx *c, uint32_t pte, uint32_t src)
+{
+    uint32_t copy;
+    vmm_pin(c->k, src);
+    vmsim_status_t rc = vmm_user_frame(c->k, false, &copy);
+    vmm_unpin(c->k, src);
+    if (rc)
+        return rc;
+    vmm_copy_frame(c->k, copy, src);
+    vmm_page_loaded(c->k, copy, false);
+    return replace(c, pte, copy);
 }
 
 static vmsim_kfault_kind_t write_protected(struct fault_ctx *c, uint32_t pte, vmsim_status_t *rc)
@@ -144,20 +269,18 @@ static vmsim_kfault_kind_t write_protected(struct fault_ctx *c, uint32_t pte, vm
     }
     if (pfn == k->zero_pfn) {
         *rc = fresh_frame(k, &copy);
-        if (*rc == VMSIM_OK)
+        if (*rc == VMSIM_OK) {
+            vmm_page_loaded(k, copy, true);
             *rc = replace(c, pte, copy);
+        }
         return VMSIM_KFAULT_ZERO_BREAK;
     }
     vmsim_pmm_refcount(k->pmm, pfn, &refs);
-    if (refs == 1) {
+    if (refs == 1 && vmm_page_exclusive(k, pfn)) {
         vmm_pte_write(k, c->s, c->vaddr, pte | VMSIM_PTE_RW);
         return VMSIM_KFAULT_COW_REUSE;
     }
-    *rc = vmsim_pmm_alloc(k->pmm, 0, &copy);
-    if (*rc == VMSIM_OK) {
-        vmm_copy_frame(k, copy, pfn);
-        *rc = replace(c, pte, copy);
-    }
+    *rc = cow_copy(c, pte, pfn);
     return VMSIM_KFAULT_COW_COPY;
 }
 
@@ -260,7 +383,7 @@ static vmsim_kfault_kind_t resolve(struct fault_ctx *c, vmsim_status_t *rc)
     uint32_t pde = vmm_pde_read(c->k, c->s, c->vaddr >> 22);
     uint32_t pte = (pde & VMSIM_PTE_P) ? vmm_pte_read(c->k, c->s, c->vaddr) : 0;
     if (!(pte & VMSIM_PTE_P))
-        return not_present(c, rc);
+        return not_present(c, pte, rc);
     *rc = VMSIM_OK;
     if (!c->write)
         return VMSIM_KFAULT_SPURIOUS;
@@ -295,6 +418,9 @@ static void count(vmsim_kernel_t *k, vmsim_kfault_kind_t kind)
         st->faults_guard++;
         st->faults_kernel++;
         break;
+    case VMSIM_KFAULT_SWAP_IN: st->faults_swap_in++; break;
+    case VMSIM_KFAULT_SWAP_CACHE: st->faults_swap_cache++; break;
+    case VMSIM_KFAULT_ZERO_RELOAD: st->faults_zero_reload++; break;
     default: break;
     }
 }
@@ -303,6 +429,24 @@ static bool in_vmalloc(const vmsim_fault_t *f)
 {
     return f->mode == VMSIM_SUPERVISOR && f->cr2 >= VMSIM_VMALLOC_BASE &&
            f->cr2 < VMSIM_VMALLOC_END && !(f->error_code & VMSIM_PF_RSVD);
+}
+
+/* Pin the frame of the access's first page when the fault is on its
+ * second: that page's translation is part of the access in flight, and
+ * evicting it would make the restarted access fault again (or, on a CPU
+ * that kept the translation, write into a frame now another page's).
+ * Returns the pinned frame, 0 when none. */
+static uint32_t pin_access(vmsim_kernel_t *k, struct vmm_space *s, const vmsim_fault_t *f)
+{
+    uint32_t first = f->access_vaddr & ~0xfffu;
+    if (!k->pages || !f->access_size || first == (f->cr2 & ~0xfffu))
+        return 0;
+    uint32_t pde = vmm_pde_read(k, s, first >> 22);
+    uint32_t pte = (pde & VMSIM_PTE_P) && !(pde & VMSIM_PTE_PS) ? vmm_pte_read(k, s, first) : 0;
+    if (!vmm_holds_frame(pte))
+        return 0;
+    vmm_pin(k, vmm_entry_pfn(pte));
+    return vmm_entry_pfn(pte);
 }
 
 static vmsim_kfault_kind_t judge(vmsim_kernel_t *k, const vmsim_fault_t *f, vmsim_status_t *rc)
@@ -317,7 +461,11 @@ static vmsim_kfault_kind_t judge(vmsim_kernel_t *k, const vmsim_fault_t *f, vmsi
     if (i < 0 || !access_allowed(&s->regions[i], f->access))
         return segv(f);
     struct fault_ctx c = {k, s, &s->regions[i], f->cr2 & ~0xfffu, f->access == VMSIM_WRITE};
+    uint32_t pinned = pin_access(k, s, f);
     vmsim_kfault_kind_t kind = resolve(&c, rc);
+    vmm_unpin(k, pinned);
+    if (*rc == VMSIM_ERR_NO_SWAP || *rc == VMSIM_ERR_IO)
+        return VMSIM_KFAULT_OOM;
     if (*rc == VMSIM_ERR_NO_FRAMES || *rc == VMSIM_ERR_NOMEM || kind == VMSIM_KFAULT_OOM) {
         *rc = VMSIM_ERR_NO_FRAMES;
         return VMSIM_KFAULT_OOM;
@@ -338,6 +486,8 @@ vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *
     if (kind == VMSIM_KFAULT_SEGV || kind == VMSIM_KFAULT_KERNEL || kind == VMSIM_KFAULT_GUARD)
         rc = kind == VMSIM_KFAULT_SEGV ? VMSIM_ERR_SEGV : VMSIM_ERR_KERNEL;
     count(k, kind);
+    if (rc == VMSIM_OK)
+        *(kind == VMSIM_KFAULT_SWAP_IN ? &k->st.faults_major : &k->st.faults_minor) += 1;
     vmsim_kfault_t *lf = &k->last_fault;
     lf->kind = kind;
     lf->pid = k->current ? k->current->pid : 0;

@@ -8,6 +8,7 @@
  *     P -  (read-only)    ->   P -                   refcount + 1
  *     P W  (shared)       ->   P W                   refcount + 1
  *     N    (PROT_NONE)    ->   N                     refcount + 1
+ *     S    (swapped)      ->   S                     slot count + 1
  *
  * The first write to a COW page faults in whichever process makes it;
  * fault.c copies the frame, or - if the other side has already let go
@@ -102,6 +103,13 @@ static vmsim_status_t fork_pt(struct fork_ctx *c, unsigned slot)
     bool changed = false;
     for (unsigned i = 0; i < 1024 && rc == VMSIM_OK; i++) {
         uint32_t vaddr = base + i * VMM_PAGE;
+        if (vmm_is_swap(pt[i])) {
+            swap_get(k, vmm_swap_slot(pt[i]));
+            child[i] = pt[i];
+            c->child->swapped++;
+            k->st.swapped_pages++;
+            continue;
+        }
         if (!vmm_holds_frame(pt[i]))
             continue;
         rc = share(c, vmm_entry_pfn(pt[i]), vaddr);

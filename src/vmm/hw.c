@@ -123,7 +123,9 @@ static void flush_pages(vmsim_kernel_t *k, const uint32_t *pages, uint32_t n, bo
 
 void vmm_tlb_note(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t old)
 {
-    if (s != k->current || !(old & VMSIM_PTE_P) || !(old & VMSIM_PTE_A))
+    /* With lazy A clearing a PTE with A = 0 may still be cached. */
+    bool maybe_cached = (old & VMSIM_PTE_A) || k->cfg.lazy_ad_clear;
+    if (s != k->current || !(old & VMSIM_PTE_P) || !maybe_cached)
         return;
     if (k->cfg.bugs & VMSIM_BUG_SKIP_INVLPG)
         return;

@@ -32,7 +32,7 @@
 
 #define MAP_KNOWN                                                                                  \
     (VMSIM_MAP_PRIVATE | VMSIM_MAP_SHARED | VMSIM_MAP_FIXED | VMSIM_MAP_POPULATE |                 \
-     VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE)
+     VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE | VMSIM_MAP_LOCKED)
 #define PROT_KNOWN (VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC)
 
 /* Round [addr, addr + len) out to pages; false when it is not a valid
@@ -175,6 +175,10 @@ static vmsim_status_t do_mmap(vmsim_kernel_t *k, struct vmm_space *s, uint32_t a
             return rc == VMSIM_ERR_NOMEM ? rc : VMSIM_ERR_NO_FRAMES;
         }
     }
+    if ((flags & VMSIM_MAP_LOCKED) && (rc = vmm_mlock(k, s, r.start, r.end)) != VMSIM_OK) {
+        unmap(k, s, r.start, r.end);
+        return rc == VMSIM_ERR_NOT_FOUND ? VMSIM_ERR_INVALID : rc;
+    }
     *out = r.start;
     return VMSIM_OK;
 }
@@ -295,7 +299,7 @@ static void decommit(vmsim_kernel_t *k, struct vmm_space *s, struct vmm_region *
     if (r->shm)
         vmm_shm_put(k, r->shm);
     r->shm = NULL;
-    r->flags |= VMSIM_MAP_RESERVE;
+    r->flags = (r->flags | VMSIM_MAP_RESERVE) & ~VMSIM_MAP_LOCKED;
 }
 
 vmsim_status_t vmsim_mdecommit(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t addr, uint32_t len)
@@ -335,7 +339,8 @@ static vmsim_status_t grow_heap(vmsim_kernel_t *k, struct vmm_space *s, uint32_t
     if (i >= 0) {
         struct vmm_region *r = &s->regions[i];
         if (r->heap && r->end == old_end && r->prot == (VMSIM_PROT_READ | VMSIM_PROT_WRITE) &&
-            !(r->flags & (VMSIM_MAP_SHARED | VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE))) {
+            !(r->flags &
+              (VMSIM_MAP_SHARED | VMSIM_MAP_RESERVE | VMSIM_MAP_LARGE | VMSIM_MAP_LOCKED))) {
             r->end = new_end;
             return VMSIM_OK;
         }

@@ -14,6 +14,7 @@
  *                    (a private page of a writable region whose frame
  *                    has other references)
  *      P=0 N=1       PROT_NONE: the frame is kept, every access faults
+ *      P=0 S=1       swapped out: bits 31:12 are a swap slot (swap.c)
  *
  * A 4 MiB page is the same in a PDE with PS = 1.  vmm_pte_rights() is the
  * one place that decides W: it is what makes copy-on-write work, and what
@@ -40,9 +41,7 @@ uint32_t vmm_pte_rights(vmsim_kernel_t *k, const struct vmm_region *r, uint32_t 
         return rights;
     if (r->flags & VMSIM_MAP_SHARED)
         return rights | VMSIM_PTE_RW;
-    uint32_t refs = 0;
-    vmsim_pmm_refcount(k->pmm, pfn, &refs);
-    if (pfn != k->zero_pfn && refs == 1)
+    if (pfn != k->zero_pfn && vmm_page_exclusive(k, pfn))
         rights |= VMSIM_PTE_RW;
     return rights;
 }
@@ -53,7 +52,7 @@ vmsim_status_t vmm_ensure_pt(vmsim_kernel_t *k, struct vmm_space *s, unsigned sl
     if (pde & VMSIM_PTE_P)
         return VMSIM_OK;
     uint32_t pt;
-    vmsim_status_t rc = vmsim_pmm_alloc(k->pmm, VMSIM_FRAME_PAGE_TABLE, &pt);
+    vmsim_status_t rc = vmm_table_frame(k, VMSIM_FRAME_PAGE_TABLE, &pt);
     if (rc)
         return rc;
     vmm_pde_write(k, s, slot, (pt << 12) | VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US);
@@ -79,11 +78,20 @@ vmsim_status_t vmm_map_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t va
     return VMSIM_OK;
 }
 
-void vmm_release_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t pfn)
+void vmm_release_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t entry)
 {
+    if (vmm_is_swap(entry)) {
+        swap_entry_put(k, entry);
+        s->swapped--;
+        k->st.swapped_pages--;
+        return;
+    }
+    uint32_t pfn = vmm_entry_pfn(entry);
     if (pfn != k->zero_pfn)
         vmsim_pmm_rmap_remove(k->pmm, pfn, s->pid, vaddr >> 12);
-    vmsim_pmm_put(k->pmm, pfn, NULL);
+    if (k->pages && (entry & VMSIM_PTE_D))
+        k->pages[pfn].dirty = true; /* the page was written through this mapping */
+    vmm_page_put(k, pfn);
     s->resident--;
 }
 
@@ -109,9 +117,9 @@ static void unmap_in_pt(vmsim_kernel_t *k, struct vmm_space *s, unsigned slot, u
     bool any = false;
     vmm_load_bytes(k, view + lo * 4, pte + lo, (hi - lo) * 4);
     for (unsigned i = lo; i < hi; i++) {
-        if (!vmm_holds_frame(pte[i]))
+        if (!vmm_holds_frame(pte[i]) && !vmm_is_swap(pte[i]))
             continue;
-        vmm_release_frame(k, s, base + i * VMM_PAGE, vmm_entry_pfn(pte[i]));
+        vmm_release_frame(k, s, base + i * VMM_PAGE, pte[i]);
         vmm_tlb_note(k, s, base + i * VMM_PAGE, pte[i]);
         any = true;
     }

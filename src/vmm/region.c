@@ -150,9 +150,11 @@ vmsim_status_t vmm_regions_copy(struct vmm_space *dst, const struct vmm_space *s
     if (src->n_regions)
         memcpy(dst->regions, src->regions, src->n_regions * sizeof *src->regions);
     dst->n_regions = src->n_regions;
-    for (uint32_t i = 0; i < dst->n_regions; i++)
+    for (uint32_t i = 0; i < dst->n_regions; i++) {
         if (dst->regions[i].shm)
             dst->regions[i].shm->n_refs++;
+        dst->regions[i].flags &= ~VMSIM_MAP_LOCKED; /* locks are not inherited */
+    }
     return VMSIM_OK;
 }
 
@@ -193,15 +195,26 @@ struct vmm_shm *vmm_shm_new(uint32_t n_pages)
     return shm;
 }
 
+/* The object lets go of its frame (mappings may keep it). */
+static void vmm_shm_page_put(vmsim_kernel_t *k, uint32_t pfn)
+{
+    if (k->pages)
+        k->pages[pfn].shm = NULL;
+    vmm_page_put(k, pfn);
+}
+
 /* Drop a region's use of the object; the last one releases its frames
  * (each frame loses the object's hold; mappings hold their own). */
 void vmm_shm_put(vmsim_kernel_t *k, struct vmm_shm *shm)
 {
     if (--shm->n_refs)
         return;
-    for (uint32_t i = 0; i < shm->n_pages; i++)
-        if (shm->pfns[i])
-            vmsim_pmm_put(k->pmm, shm->pfns[i], NULL);
+    for (uint32_t i = 0; i < shm->n_pages; i++) {
+        if (shm->pfns[i] & VMM_SHM_SWAPPED)
+            swap_put(k, shm->pfns[i] & ~VMM_SHM_SWAPPED);
+        else if (shm->pfns[i])
+            vmm_shm_page_put(k, shm->pfns[i]);
+    }
     free(shm->pfns);
     free(shm);
 }

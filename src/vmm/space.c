@@ -24,6 +24,7 @@
 #include "vmm_internal.h"
 #include "../mmu/detail.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,8 +106,8 @@ static void release_slot(vmsim_kernel_t *k, struct vmm_space *s, unsigned slot, 
     uint32_t *pt = (uint32_t *)k->scratch;
     vmm_load_bytes(k, vmm_pt_view(k, s, slot), pt, VMM_PAGE);
     for (unsigned i = 0; i < 1024; i++)
-        if (vmm_holds_frame(pt[i]))
-            vmm_release_frame(k, s, base + i * VMM_PAGE, vmm_entry_pfn(pt[i]));
+        if (vmm_holds_frame(pt[i]) || vmm_is_swap(pt[i]))
+            vmm_release_frame(k, s, base + i * VMM_PAGE, pt[i]);
     vmm_pt_view_drop(k, s, slot, pde);
     vmsim_pmm_put(k->pmm, vmm_entry_pfn(pde), NULL);
     s->n_page_tables--;
@@ -185,6 +186,8 @@ vmsim_status_t vmsim_proc_get_info(const vmsim_kernel_t *k, vmsim_pid_t pid, vms
     out->pd_pfn = s->pd_pfn;
     out->resident_pages = s->resident;
     out->page_tables = s->n_page_tables;
+    out->swapped_pages = s->swapped;
+    out->locked_pages = vmm_locked_pages(s);
     out->n_regions = s->n_regions;
     out->brk_start = s->brk_start;
     out->brk = s->brk;
@@ -218,6 +221,29 @@ static void describe_entry(uint32_t entry, uint32_t vaddr, bool large, vmsim_pte
     out->pfn = vmm_entry_pfn(entry) + (large ? (vaddr >> 12) & 1023 : 0);
     if (!vmm_holds_frame(entry))
         out->pfn = 0;
+    out->swapped = !large && vmm_is_swap(entry);
+    out->slot = out->swapped ? vmm_swap_slot(entry) : 0;
+    if (out->swapped)
+        out->dirty = out->accessed = out->writable = out->user = false;
+}
+
+char *vmsim_pte_info_describe(const vmsim_pte_info_t *info, char *buf, size_t cap)
+{
+    if (!info || !buf || !cap)
+        return buf;
+    if (info->swapped && info->slot)
+        snprintf(buf, cap, "swapped out to slot %u", info->slot);
+    else if (info->swapped)
+        snprintf(buf, cap, "evicted clean and all zero (comes back demand-zero)");
+    else if (!info->present && !info->pfn)
+        snprintf(buf, cap, "not mapped");
+    else
+        snprintf(buf, cap, "frame 0x%x, %s%s%s%s%s%s", info->pfn,
+                 info->present ? "present" : "PROT_NONE (frame kept)",
+                 info->writable ? ", writable" : ", read-only", info->user ? ", user" : "",
+                 info->large ? ", 4 MiB" : "", info->accessed ? ", accessed" : "",
+                 info->dirty ? ", dirty" : "");
+    return buf;
 }
 
 vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t vaddr,

@@ -22,6 +22,8 @@
  * A page-table entry that holds a frame is present (P = 1), or is a
  * PROT_NONE entry: P = 0 with the software bit VMM_PTE_PROTNONE and the
  * frame number kept, so mprotect(PROT_NONE) keeps the page's contents.
+ * A swapped-out page's entry has P = 0, VMM_PTE_SWAP and a slot number
+ * where the frame number would be (swap.c draws it).
  */
 #ifndef VMSIM_VMM_INTERNAL_H
 #define VMSIM_VMM_INTERNAL_H
@@ -29,8 +31,10 @@
 #include "../pmm/pmm_internal.h"
 #include "vmsim/vmm.h"
 
-#define VMM_PTE_PROTNONE  (1u << 9) /* software bit: frame kept, no access */
-#define VMM_PD_USER_SLOTS 768u      /* PD slots 0..767: user space */
+#define VMM_PTE_PROTNONE  (1u << 9)  /* software bit: frame kept, no access */
+#define VMM_PTE_SWAP      (1u << 10) /* software bit: P = 0, bits 31:12 = swap slot */
+#define VMM_SHM_SWAPPED   (1u << 31) /* in vmm_shm.pfns[]: the page is in slot (v & ~bit) */
+#define VMM_PD_USER_SLOTS 768u       /* PD slots 0..767: user space */
 #define VMM_KERNEL_FIRST  768u
 #define VMM_KERNEL_LAST   1021u
 #define VMM_KERNEL_SLOTS  (VMM_KERNEL_LAST - VMM_KERNEL_FIRST + 1)
@@ -45,7 +49,7 @@
 struct vmm_shm {
     uint32_t n_refs; /* regions that use it */
     uint32_t n_pages;
-    uint32_t *pfns; /* 0 = not backed yet (frame 0 is reserved) */
+    uint32_t *pfns; /* 0 = not backed yet (frame 0 is reserved); VMM_SHM_SWAPPED | slot */
 };
 
 struct vmm_region {
@@ -65,7 +69,21 @@ struct vmm_space {
     uint32_t brk_start, brk;
     uint32_t resident;      /* 4 KiB pages mapped */
     uint32_t n_page_tables; /* user page tables */
+    uint32_t swapped;       /* swap entries in its tables */
 };
+
+/* The kernel's record of a user page, by frame (reclaim.c). */
+struct vmm_page {
+    uint32_t slot;       /* swap cache: a slot that holds a copy (0: none) */
+    uint32_t shm_index;  /* MAP_SHARED page: its index in ... */
+    struct vmm_shm *shm; /* ... this object (NULL: private) */
+    uint16_t pins;       /* the access in flight / kernel work that must keep it */
+    bool tracked;        /* resident user page the policy knows about */
+    bool pristine;       /* all zero since it was allocated and never mapped writable-dirty */
+    bool dirty;          /* a D bit the policy cleared, remembered */
+};
+
+struct vmm_swap;
 
 struct kmem;
 
@@ -96,7 +114,27 @@ struct vmsim_kernel {
     vmsim_kfault_t last_fault;
     vmsim_kernel_stats_t st;
     struct kmem *kmem;
+    /* Replacement (NULL / 0 without swap). */
+    struct vmm_swap *swap;
+    struct vmm_page *pages; /* [n_frames] */
+    const vmsim_policy_ops_t *policy;
+    void *policy_state;
+    uint32_t n_tracked;
 };
+
+/* Swap entries in PTEs. */
+static inline bool vmm_is_swap(uint32_t entry)
+{
+    return (entry & (VMSIM_PTE_P | VMM_PTE_PROTNONE | VMM_PTE_SWAP)) == VMM_PTE_SWAP;
+}
+static inline uint32_t vmm_swap_entry(uint32_t slot)
+{
+    return (slot << 12) | VMM_PTE_SWAP;
+}
+static inline uint32_t vmm_swap_slot(uint32_t entry)
+{
+    return entry >> 12;
+}
 
 static inline bool vmm_holds_frame(uint32_t entry)
 {
@@ -190,7 +228,9 @@ void vmm_shm_put(vmsim_kernel_t *k, struct vmm_shm *shm);
 vmsim_status_t vmm_ensure_pt(vmsim_kernel_t *k, struct vmm_space *s, unsigned slot);
 vmsim_status_t vmm_map_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t pfn,
                              uint32_t pte_flags);
-void vmm_release_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t pfn);
+/* Drop what PTE `entry` of s at vaddr holds: a frame (reference, rmap)
+ * or a swap slot. */
+void vmm_release_frame(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t entry);
 void vmm_release_large(vmsim_kernel_t *k, struct vmm_space *s, uint32_t vaddr, uint32_t head);
 void vmm_unmap_range(vmsim_kernel_t *k, struct vmm_space *s, uint32_t start, uint32_t end);
 void vmm_free_unused_pts(vmsim_kernel_t *k, struct vmm_space *s, uint32_t start, uint32_t end);
@@ -202,5 +242,52 @@ vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *
 /* Back the page at vaddr of region r as an access would (populate). */
 vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s, const struct vmm_region *r,
                                  uint32_t vaddr);
+
+/* --- the swap device (swap.c) ---
+ * Slots 1 .. n_slots; slot 0 is never allocated (a swap entry naming it
+ * is an evicted all-zero page).  count[slot] = swap entries in PTEs +
+ * shared objects naming it + 1 while a frame caches it. */
+vmsim_status_t swap_create(vmsim_kernel_t *k);
+void swap_destroy(vmsim_kernel_t *k);
+vmsim_status_t swap_alloc(vmsim_kernel_t *k, uint32_t *slot);
+void swap_get(vmsim_kernel_t *k, uint32_t slot);
+void swap_put(vmsim_kernel_t *k, uint32_t slot);
+uint32_t swap_count(const vmsim_kernel_t *k, uint32_t slot);
+vmsim_status_t swap_write(vmsim_kernel_t *k, uint32_t slot, uint32_t pfn);
+vmsim_status_t swap_read(vmsim_kernel_t *k, uint32_t slot, uint32_t pfn);
+bool swap_read_host(const vmsim_kernel_t *k, uint32_t slot, void *buf);
+uint32_t swap_n_slots(const vmsim_kernel_t *k);
+/* The swap cache: slot <-> frame while the frame holds a clean copy. */
+uint32_t swap_cache_pfn(const vmsim_kernel_t *k, uint32_t slot);
+void swap_cache_add(vmsim_kernel_t *k, uint32_t slot, uint32_t pfn);
+void swap_cache_drop(vmsim_kernel_t *k, uint32_t pfn);
+/* Drop one reference held by a PTE entry (or shm entry) that is a swap entry. */
+void swap_entry_put(vmsim_kernel_t *k, uint32_t entry);
+
+/* --- replacement (reclaim.c) ---
+ * vmm_user_frame(): a frame for a user page, zeroed unless `no_zero`,
+ * evicting a page when the frame limits are reached.  The new page is
+ * not yet tracked: vmm_page_loaded() once it is mapped. */
+vmsim_status_t reclaim_init(vmsim_kernel_t *k);
+void reclaim_shutdown(vmsim_kernel_t *k);
+vmsim_status_t vmm_user_frame(vmsim_kernel_t *k, bool zero, uint32_t *pfn);
+/* A frame for a page table (flags VMSIM_FRAME_*), evicting a user page
+ * when RAM or cfg.max_frames is exhausted; not zeroed. */
+vmsim_status_t vmm_table_frame(vmsim_kernel_t *k, unsigned flags, uint32_t *pfn);
+void vmm_page_loaded(vmsim_kernel_t *k, uint32_t pfn, bool pristine);
+/* Drop a user frame reference (a mapping's or an object's); when the
+ * frame is freed the policy and the swap cache forget it. */
+void vmm_page_put(vmsim_kernel_t *k, uint32_t pfn);
+void vmm_pin(vmsim_kernel_t *k, uint32_t pfn);
+void vmm_unpin(vmsim_kernel_t *k, uint32_t pfn);
+/* Private page pfn may be written in place: no other mapping and no
+ * other PTE naming its swap slot. */
+bool vmm_page_exclusive(vmsim_kernel_t *k, uint32_t pfn);
+
+/* --- mlock (mlock.c) --- */
+bool vmm_page_locked(const vmsim_kernel_t *k, uint32_t pfn);
+uint32_t vmm_locked_pages(const struct vmm_space *s);
+/* Lock [start, end) of s (page aligned): VMSIM_OK or nothing changed. */
+vmsim_status_t vmm_mlock(vmsim_kernel_t *k, struct vmm_space *s, uint32_t start, uint32_t end);
 
 #endif

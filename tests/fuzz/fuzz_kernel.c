@@ -787,17 +787,70 @@ static void op_cache(struct ctx *c)
     }
 }
 
+/* Swap: I/O failures, mlock / munlock, pins, ticks. */
+static void op_swap(struct ctx *c, uint8_t which, uint32_t a, uint32_t b)
+{
+    vmsim_pid_t pid = pick_pid(c);
+    uint32_t addr = pick_uaddr(c) & ~0xfffu, len = (b % 8 + 1) * 4096u;
+    vmsim_status_t rc;
+    switch (which) {
+    case 3:
+        c->what = "swap_fail_next";
+        rc = vmsim_swap_fail_next(c->k, (vmsim_swap_dir_t)(a % 3), a / 3 % 8, b % 3);
+        break;
+    case 4:
+        c->what = "mlock";
+        rc = vmsim_mlock(c->k, pid, addr, len);
+        break;
+    case 5:
+        c->what = "munlock";
+        rc = vmsim_munlock(c->k, pid, addr, len);
+        break;
+    case 6:
+        c->what = "pin";
+        rc = (a & 1) ? vmsim_proc_unpin(c->k, pid, addr) : vmsim_proc_pin(c->k, pid, addr);
+        if (rc == VMSIM_OK && !(a & 1))
+            FUZZ_CHECK(vmsim_proc_unpin(c->k, pid, addr) == VMSIM_OK, "unpin of a pinned page");
+        break;
+    case 7:
+        c->what = "tick";
+        rc = vmsim_kernel_tick(c->k);
+        break;
+    default: /* memory pressure: a run of user stores, remembered */
+        c->what = "mmap (run)";
+        if (a & 1) {
+            forget_pid(c, pid);
+            status_ok(c, vmsim_mmap(c->k, pid, 0x40000000u, 64 * 4096,
+                                    VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                                    VMSIM_MAP_FIXED | ((a & 2) ? VMSIM_MAP_SHARED : 0), NULL));
+        }
+        c->what = "proc_store (run)";
+        for (uint32_t i = 0, base = 0x40000000u + (a % 16) * 4096; i < 8 + b % 32; i++) {
+            uint32_t va = base + i * 4096;
+            forget_range(c, va, 4);
+            rc = vmsim_proc_store(c->k, pid, VMSIM_USER, va, 4, va ^ b);
+            status_ok(c, rc);
+            if (rc == VMSIM_OK)
+                remember(c, pid, va, 4, va ^ b);
+        }
+        return;
+    }
+    status_ok(c, rc);
+}
+
 static void op_inject(struct ctx *c)
 {
-    uint8_t which = take8(&c->in) % 3;
+    uint8_t which = take8(&c->in) % 9;
     uint32_t a = take8(&c->in), b = take8(&c->in);
     c->what = "fault injection";
     if (which == 0)
         status_ok(c, vmsim_pmm_fail_next(c->pmm, a % 32, b % 4));
     else if (which == 1)
         status_ok(c, vmsim_pmm_set_cap(c->pmm, b < 128 ? 0 : 256 + a * 2));
-    else
+    else if (which == 2)
         status_ok(c, vmsim_pmm_fail_next(c->pmm, 0, 0));
+    else
+        op_swap(c, which, a, b);
 }
 
 static void op_query(struct ctx *c)
@@ -911,6 +964,15 @@ static bool boot(struct ctx *c)
         kc.mmap_base = take32(&c->in);
     }
     kc.max_frames = (f & 64) ? 256 + take8(&c->in) * 4u : 0;
+    if (f & 128) { /* swap: small caps, small swaps */
+        kc.swap_slots = 1 + take8(&c->in) % 64;
+        kc.max_user_frames = take8(&c->in) % 24;
+        uint8_t p = take8(&c->in);
+        kc.policy = (vmsim_policy_kind_t)(p % 6); /* 5: invalid, boot must refuse it */
+        kc.lazy_ad_clear = p & 8;
+        kc.aging_bits = 1 + (p >> 4) % 32;
+        kc.max_locked_pages = take8(&c->in) % 16;
+    }
 
     /* someone else owns the machine: boot must refuse it and leave it be */
     uint8_t busy = take8(&c->in) % 8;
@@ -946,6 +1008,8 @@ static void tear_down(struct ctx *c, uint32_t frames_at_boot)
     c->what = "tear-down";
     FUZZ_CHECK(vmsim_pmm_fail_next(c->pmm, 0, 0) == VMSIM_OK, "fail_next off");
     FUZZ_CHECK(vmsim_pmm_set_cap(c->pmm, 0) == VMSIM_OK, "cap off");
+    vmsim_swap_fail_next(c->k, VMSIM_SWAP_IN, 0, 0);
+    vmsim_swap_fail_next(c->k, VMSIM_SWAP_OUT, 0, 0);
     while (c->n_objs) {
         const struct obj *o = &c->objs[c->n_objs - 1];
         vmsim_status_t rc = o->kind == OBJ_KMALLOC ? vmsim_kfree(c->k, o->addr)
@@ -968,6 +1032,10 @@ static void tear_down(struct ctx *c, uint32_t frames_at_boot)
     check_kernel(c);
     vmsim_kernel_stats_t st;
     FUZZ_CHECK(vmsim_kernel_get_stats(c->k, &st) == VMSIM_OK, "stats");
+    if (trace_ops > 0)
+        fprintf(stderr, "evictions %llu (written %llu), swap-ins %llu\n",
+                (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+                (unsigned long long)st.faults_swap_in);
     FUZZ_CHECK(st.frames_in_use == frames_at_boot,
                "%u frames in use after everything was released, %u after boot", st.frames_in_use,
                frames_at_boot);
