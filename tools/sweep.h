@@ -71,6 +71,6 @@ uint64_t sweep_stack_hits(const struct sweep *s, unsigned side, uint32_t entries
 void sweep_free(struct sweep *s);
 
 /* The rows as CSV, header first (columns in docs/tlb-studies.md). */
-void sweep_write_csv(FILE *f, const struct sweep *s);
+void sweep_write_csv(FILE *f, const struct sweep *s, const char *trace);
 
 #endif

@@ -36,7 +36,8 @@ const char trace_usage[] =
     "options:\n"
     "  --dtlb E,W[,POLICY]  data TLB: E entries, W ways ('full'), policy lru|fifo|random|plru\n"
     "                       (default 64,4,lru); the unified TLB with --unified\n"
-    "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru)\n"
+    "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru); random takes a seed\n"
+    "                       as a fourth field (64,4,random,7)\n"
     "  --unified            one TLB (the --dtlb one) for fetches and data\n"
     "  --page-size 4k|4m    map the trace's regions with 4 KiB pages (default) or\n"
     "                       4 MiB pages (PSE)\n"
@@ -94,7 +95,7 @@ static int replay_option(int c, struct trace_run_options *o, int *format)
     case OPT_CSV: *format = 'c'; return 0;
     case OPT_SKIP: o->skip_bad = true; return 0;
     case 'h': fputs(trace_usage, stdout); return -1;
-    default: fputs(trace_usage, stderr); return 2;
+    default: fputs("(vmsim trace --help lists the options)\n", stderr); return 2;
     }
 }
 
