@@ -323,6 +323,10 @@ static int synth_run(const struct synth_options *o, bool text, const char *out)
         rc = synth_write_binary(s, out);
     }
     synth_destroy(s);
+    if (rc == 0 && strcmp(out, "-") != 0) /* one line, like convert's */
+        fprintf(stderr, "vmsim trace synth: %s: %" PRIu64 " data accesses%s over %" PRIu64
+                " KiB, %u bytes each, seed %" PRIu64 "\n", out, o->accesses,
+                o->fetch ? " (each after a fetch)" : "", o->footprint >> 10, o->size, o->seed);
     return rc;
 }
 

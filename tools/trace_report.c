@@ -235,7 +235,7 @@ static const char csv_header[] =
     "dtlb_ways,dtlb_policy,fetch,load,store,modify,itlb_lookups,itlb_hits,itlb_misses,"
     "itlb_hit_rate,itlb_evictions,dtlb_lookups,dtlb_hits,dtlb_misses,dtlb_hit_rate,"
     "dtlb_evictions,walks,entries_read,dirty_walks,ad_writes,faults,faults_resolved,frames_used,"
-    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second\n";
+    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second,vmsim_version\n";
 
 static void csv_tlb(FILE *f, const vmsim_tlb_stats_t *s, bool present)
 {
@@ -271,8 +271,8 @@ void trace_report_csv(FILE *f, const char *name, const struct trace_run_options 
     fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",", r->program.walks, r->program.walk_reads, r->program.dirty_walks,
             r->program.ad_writes, r->program.faults, r->os.faults_resolved, r->os.frames_used);
-    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f\n",
+    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f,%s\n",
             r->kernel.dtlb.lookups + r->kernel.itlb.lookups,
             r->kernel.dtlb.misses + r->kernel.itlb.misses, r->kernel.walks, out->seconds,
-            out->seconds > 0 ? (double)total(out) / out->seconds : 0);
+            out->seconds > 0 ? (double)total(out) / out->seconds : 0, vmsim_version());
 }
