@@ -19,7 +19,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR     ?= OFF
 CMAKE_ARGS ?=
 
-PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils
+PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils parallel
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD    = build/fuzz

@@ -34,3 +34,12 @@ if(TARGET vmsim_tool)
                    ${CMAKE_CURRENT_BINARY_DIR}/sweep_shards)
   set_tests_properties(sweep_shards_parallel PROPERTIES LABELS nomemcheck SKIP_RETURN_CODE 77)
 endif()
+
+# What a newcomer meets at the command line (exit statuses, prefixes,
+# --plot refused early, plot formats and sizes, synth's summary).
+if(TARGET vmsim_tool)
+  add_test(NAME cli_newcomer
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/cli_newcomer.sh $<TARGET_FILE:vmsim_tool>
+                   ${CMAKE_CURRENT_BINARY_DIR}/cli_newcomer)
+  set_tests_properties(cli_newcomer PROPERTIES LABELS nomemcheck)
+endif()

@@ -422,8 +422,8 @@ static int run(struct sweep_opts *o, size_t n_cfg)
     struct sweep s;
     memset(&s, 0, sizeof s);
     int rc = tr ? trace_reader_open(tr, o->path, o->skip_bad) : 1;
-    if (rc)
-        fprintf(stderr, "%s\n", tr ? tr->err : "vmsim sweep: out of memory");
+    if (rc) /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
+        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim sweep: " : "", tr ? tr->err : "out of memory");
     if (!rc && sweep_init(&s, o->config, n_cfg, o->split, o->page_shift, o->direct)) {
         fprintf(stderr, "vmsim sweep: out of memory\n");
         rc = 1;

@@ -75,6 +75,13 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* After getopt's own "vmsim trace ...: unrecognized option" line. */
+static int bad_option(void)
+{
+    fputs("(vmsim trace --help lists the options)\n", stderr);
+    return 2;
+}
+
 static int replay_option(int c, struct trace_run_options *o, int *format)
 {
     vmsim_config_t *mc = &o->replay.machine;
@@ -95,7 +102,7 @@ static int replay_option(int c, struct trace_run_options *o, int *format)
     case OPT_CSV: *format = 'c'; return 0;
     case OPT_SKIP: o->skip_bad = true; return 0;
     case 'h': fputs(trace_usage, stdout); return -1;
-    default: fputs("(vmsim trace --help lists the options)\n", stderr); return 2;
+    default: return bad_option(); /* getopt named the option */
     }
 }
 
@@ -174,8 +181,8 @@ static int convert_run(const char *in, const char *out, bool skip_bad)
     struct trace_reader *r = calloc(1, sizeof *r);
     struct btrace_writer w;
     int rc = r ? trace_reader_open(r, in, skip_bad) : 1;
-    if (rc)
-        fprintf(stderr, "%s\n", r ? r->err : "vmsim trace convert: out of memory");
+    if (rc) /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
+        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim trace convert: " : "", r ? r->err : "out of memory");
     if (!rc && btrace_create(&w, out)) {
         fprintf(stderr, "vmsim trace convert: %s\n", w.err);
         rc = 1;
@@ -227,7 +234,7 @@ static int convert_main(int argc, char **argv)
             fputs(trace_usage, stdout);
             return 0;
         } else
-            return usage_error("convert: unknown option%s", "");
+            return bad_option(); /* getopt named the option */
     }
     if (optind != argc - 1 || !out)
         return usage_error("convert needs one input trace and -o OUT%s", "");
@@ -256,7 +263,7 @@ static int synth_option(int c, struct synth_options *o, bool *text, const char *
     case OPT_TEXT: *text = true; break;
     case 'o': *out = optarg; break;
     case 'h': fputs(trace_usage, stdout); return -1;
-    default: return usage_error("synth: unknown option%s", "");
+    default: return bad_option(); /* getopt named the option */
     }
     return ok ? 0 : usage_error("synth: bad value '%s'", optarg);
 }
@@ -360,9 +367,14 @@ static int synth_main(int argc, char **argv)
 
 int trace_main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "convert") == 0)
+    /* argv[0] names the program in getopt's messages */
+    if (argc > 1 && strcmp(argv[1], "convert") == 0) {
+        argv[1] = "vmsim trace convert";
         return convert_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "synth") == 0)
+    }
+    if (argc > 1 && strcmp(argv[1], "synth") == 0) {
+        argv[1] = "vmsim trace synth";
         return synth_main(argc - 1, argv + 1);
+    }
     return replay_main(argc, argv);
 }
