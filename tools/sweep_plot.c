@@ -91,6 +91,13 @@ static bool writable(const char *path)
     return access(dir, W_OK) == 0;
 }
 
+static int no_plotter(FILE *err)
+{
+    fprintf(err, "vmsim sweep: --plot: neither gnuplot nor Debian's python3-matplotlib is "
+                 "installed (apt-get install gnuplot-nox); --csv FILE writes the same figures\n");
+    return 1;
+}
+
 int sweep_plot_check(const struct plot_opts *o, FILE *err)
 {
     if (!plot_format(o->path)) {
@@ -107,12 +114,7 @@ int sweep_plot_check(const struct plot_opts *o, FILE *err)
                 o->path);
         return 2;
     }
-    if (!have_gnuplot() && !have_matplotlib()) {
-        fprintf(err, "vmsim sweep: --plot: neither gnuplot nor Debian's python3-matplotlib is "
-                     "installed (apt-get install gnuplot-nox)\n");
-        return 1;
-    }
-    return 0;
+    return have_gnuplot() || have_matplotlib() ? 0 : no_plotter(err);
 }
 
 struct curve {
@@ -276,11 +278,8 @@ static void python_script(FILE *p, const struct figure *g)
 int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o, FILE *err)
 {
     bool gp = have_gnuplot();
-    if (!gp && !have_matplotlib()) {
-        fprintf(err, "vmsim sweep: --plot: neither gnuplot nor Debian's python3-matplotlib is "
-                     "installed (apt-get install gnuplot-nox); the CSV has the same figures\n");
-        return 1;
-    }
+    if (!gp && !have_matplotlib())
+        return no_plotter(err);
     struct curve cv[64];
     struct figure g = {s, o, NULL, plot_format(o->path), cv, find_curves(s, cv, 64), false};
     for (size_t i = 1; i < g.n_cv; i++)
