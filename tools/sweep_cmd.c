@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli_tlb.h"
+#include "out_file.h"
 #include "sweep.h"
 #include "sweep_plot.h"
 #include "trace_cmd.h"
@@ -382,23 +383,26 @@ static const char *policy_names(const struct sweep *s, char *buf, size_t cap)
     return buf;
 }
 
+static int write_csv_file(const struct sweep_opts *o, const struct sweep *s)
+{
+    struct out_file of;
+    int rc = out_open(&of, o->csv, &o->path, 1, "", 0);
+    if (rc == 0) {
+        sweep_write_csv(of.f, s, o->path);
+        rc = out_commit(&of);
+    }
+    if (rc)
+        fprintf(stderr, "vmsim sweep: --csv: %s\n", of.err);
+    return rc ? 1 : 0;
+}
+
 static int outputs(const struct sweep_opts *o, const struct sweep *s, bool binary, double secs)
 {
     bool csv_only = o->csv && strcmp(o->csv, "-") == 0;
     if (!csv_only)
         print_table(stdout, o, s, binary, secs);
-    if (o->csv) {
-        FILE *f = csv_only ? stdout : fopen(o->csv, "w");
-        if (!f) {
-            fprintf(stderr, "vmsim sweep: cannot create %s\n", o->csv);
-            return 1;
-        }
-        sweep_write_csv(f, s, o->path);
-        if (f != stdout && fclose(f)) {
-            fprintf(stderr, "vmsim sweep: cannot write %s\n", o->csv);
-            return 1;
-        }
-    }
+    if (o->csv && write_csv_file(o, s))
+        return 1;
     if (o->plot.path) {
         char title[256], policies[64];
         struct plot_opts po = o->plot;
@@ -407,11 +411,26 @@ static int outputs(const struct sweep_opts *o, const struct sweep *s, bool binar
                  policy_names(s, policies, sizeof policies), o->page_shift == 22 ? "4 MiB" : "4 KiB");
         if (!po.title)
             po.title = title;
-        int rc = sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, &po, stderr);
+        int rc = sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, &po, o->path, stderr);
         if (rc < 0 || (rc > 0 && !o->csv))
             return 1; /* the figure was asked for and not made; with --csv the figures are there */
         if (rc == 0 && !csv_only)
             printf("plot: %s\n", po.path);
+    }
+    return 0;
+}
+
+/* An output named as the trace would replace it: refuse before reading. */
+static int outputs_are_not_the_input(const struct sweep_opts *o)
+{
+    const char *outs[2] = {o->csv, o->plot.path};
+    const char *names[2] = {"--csv", "--plot"};
+    for (int i = 0; i < 2; i++) {
+        struct out_file of;
+        if (outs[i] && out_is_an_input(&of, outs[i], &o->path, 1)) {
+            fprintf(stderr, "vmsim sweep: %s: %s\n", names[i], of.err);
+            return 2;
+        }
     }
     return 0;
 }
@@ -467,11 +486,16 @@ int sweep_main(int argc, char **argv)
         return bad("no valid TLB configuration in the lists", "");
     }
     if (skipped)
-        fprintf(stderr, "vmsim sweep: left out %zu combinations that are not a valid TLB\n", skipped);
-    /* a figure that cannot be made is refused before the pass over the trace */
-    rc = o->plot.path ? sweep_plot_check(&o->plot, stderr) : 0;
-    if (rc == 1 && o->csv)
-        rc = 0; /* no plotter, but the CSV carries the figures: warned, go on */
+        fprintf(stderr, "vmsim sweep: left out %zu combinations that are not a valid TLB\n",
+                skipped);
+    /* a figure that cannot be made, or an output that is the input, is
+     * refused before the pass over the trace */
+    rc = outputs_are_not_the_input(o);
+    if (rc == 0 && o->plot.path) {
+        rc = sweep_plot_check(&o->plot, stderr);
+        if (rc == 1 && o->csv)
+            rc = 0; /* no plotter, but the CSV carries the figures: warned, go on */
+    }
     if (rc == 0)
         rc = run(o, n);
     free(o);

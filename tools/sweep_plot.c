@@ -16,6 +16,8 @@
  */
 #include "sweep_plot.h"
 
+#include "out_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,8 +100,34 @@ static int no_plotter(FILE *err)
     return 1;
 }
 
+/* Quotes, backslashes and control characters would end the strings of
+ * the plotting script early: a name with one is refused, a title gets
+ * '?' instead. */
+static bool script_safe(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '\'' || *s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+static void sanitize_title(const char *title, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", title);
+    for (char *p = buf; *p; p++)
+        if (*p == '\'' || *p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '?';
+}
+
 int sweep_plot_check(const struct plot_opts *o, FILE *err)
 {
+    if (!script_safe(o->path)) {
+        fprintf(err,
+                "vmsim sweep: --plot: the file name may not contain quotes, backslashes or "
+                "control characters: '%s'\n",
+                o->path);
+        return 2;
+    }
     if (!plot_format(o->path)) {
         fprintf(err,
                 "vmsim sweep: --plot %s: the name must end in .png, .svg or .pdf (the "
@@ -275,33 +303,66 @@ static void python_script(FILE *p, const struct figure *g)
             metric_label(g->s, o->metric), "'''", o->title, "'''", o->path, g->format);
 }
 
-int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o, FILE *err)
+/* The data file, then the plotting program fed a script on its stdin;
+ * g->o->path is where the picture goes (the temporary). */
+static int draw(struct figure *g, unsigned side, bool gp)
 {
-    bool gp = have_gnuplot();
-    if (!gp && !have_matplotlib())
-        return no_plotter(err);
-    struct curve cv[64];
-    struct figure g = {s, o, NULL, plot_format(o->path), cv, find_curves(s, cv, 64), false};
-    for (size_t i = 1; i < g.n_cv; i++)
-        g.many |= cv[i].policy != cv[0].policy;
     char data[] = "/tmp/vmsim-sweep-XXXXXX";
     int fd = mkstemp(data);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    int rc = f && g.format ? write_data(s, side, cv, g.n_cv, o->metric, f) : -1;
+    int rc = f && g->format ? write_data(g->s, side, g->cv, g->n_cv, g->o->metric, f) : -1;
     if (f && fclose(f))
         rc = -1;
-    g.data = data;
+    g->data = data;
     FILE *p = rc ? NULL : popen(gp ? "gnuplot" : "/usr/bin/python3 -", "w");
     if (p) {
-        (gp ? gnuplot_script : python_script)(p, &g);
+        (gp ? gnuplot_script : python_script)(p, g);
         rc = pclose(p) == 0 ? 0 : -1;
     } else {
         rc = -1;
     }
     if (fd >= 0)
         unlink(data);
-    if (rc)
+    return rc;
+}
+
+int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o,
+               const char *input, FILE *err)
+{
+    if (!script_safe(o->path)) {
+        fprintf(err,
+                "vmsim sweep: --plot: the file name may not contain quotes, backslashes or "
+                "control characters: '%s'\n",
+                o->path);
+        return -1;
+    }
+    bool gp = have_gnuplot();
+    if (!gp && !have_matplotlib())
+        return no_plotter(err);
+    const char *format = plot_format(o->path);
+    struct out_file of;
+    if (!format || out_open(&of, o->path, &input, 1, strrchr(o->path, '.'), 0)) {
+        fprintf(err, "vmsim sweep: --plot: %s\n",
+                format ? of.err : "the name must end in .png, .svg or .pdf");
+        return -1;
+    }
+    char safe_title[256];
+    sanitize_title(o->title ? o->title : "", safe_title, sizeof safe_title);
+    struct plot_opts drawn = *o;
+    drawn.path = of.temp ? of.temp : o->path;
+    drawn.title = safe_title;
+    struct curve cv[64];
+    struct figure g = {s, &drawn, NULL, format, cv, find_curves(s, cv, 64), false};
+    for (size_t i = 1; i < g.n_cv; i++)
+        g.many |= cv[i].policy != cv[0].policy;
+    int rc = draw(&g, side, gp);
+    if (rc) {
+        out_discard(&of);
         fprintf(err, "vmsim sweep: --plot: %s failed to write %s\n", gp ? "gnuplot" : "python3",
                 o->path);
+    } else if (out_commit(&of)) {
+        fprintf(err, "vmsim sweep: --plot: %s\n", of.err);
+        rc = -1;
+    }
     return rc;
 }

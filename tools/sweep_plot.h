@@ -32,13 +32,18 @@ void plot_opts_default(struct plot_opts *p);
 bool plot_parse_metric(const char *s, enum plot_metric *out);
 
 /* Check before any work that o->path can be drawn: a known extension,
- * a writable place, a plotting program.  Returns 0, or 2 (bad path or
- * extension) or 1 (no plotter), with a message on err. */
+ * no quote, backslash or control character in the name, a writable
+ * place, a plotting program.  Returns 0, or 2 (bad name or place) or 1
+ * (no plotter), with a message on err. */
 int sweep_plot_check(const struct plot_opts *o, FILE *err);
 
-/* Plot `side` of every row of `s` as o says.  Returns 0 when the file
- * was written, 1 when no plotting tool is installed (a message on err),
- * -1 when plotting failed. */
-int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o, FILE *err);
+/* Plot `side` of every row of `s` as o says.  The picture is drawn into
+ * a temporary file renamed over o->path on success; o->path may not be
+ * the trace `input` (out_file.h).  A title's quotes, backslashes and
+ * control characters become '?'.  Returns 0 when the file was written,
+ * 1 when no plotting tool is installed (a message on err), -1 when
+ * plotting failed or the name was refused (a message on err). */
+int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o,
+               const char *input, FILE *err);
 
 #endif

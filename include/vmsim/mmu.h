@@ -189,8 +189,10 @@ VMSIM_API vmsim_status_t vmsim_fetch32(vmsim_machine_t *m, vmsim_mode_t mode, ui
 /* Byte ranges of any length, copied page by page like a string
  * instruction: each page is translated and copied before the next, so on
  * a fault the bytes of the earlier pages have been transferred.
- * *n_done (may be NULL) receives how many bytes were.  A range may not
- * wrap past 0xFFFFFFFF (VMSIM_ERR_INVALID). */
+ * *n_done (may be NULL) receives how many bytes were.  A range longer
+ * than the 4 GiB linear space, or one that wraps past 0xFFFFFFFF
+ * (whatever len is, up to SIZE_MAX), is VMSIM_ERR_INVALID with nothing
+ * transferred. */
 VMSIM_API vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
                                           void *buf, size_t len, size_t *n_done);
 VMSIM_API vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,

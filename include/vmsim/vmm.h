@@ -249,7 +249,14 @@ VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, ui
  * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), or an argument
  * error; the fault is then in vmsim_kernel_last_fault().  Byte ranges
  * are copied page by page: *n_done (may be NULL) says how many bytes
- * were before the fault. */
+ * were before the fault.
+ * In VMSIM_SUPERVISOR mode the call is the kernel acting for the process
+ * (a system call), so the address is a user pointer: a range that is not
+ * wholly below VMSIM_USER_END, or that wraps, is refused with
+ * VMSIM_ERR_KERNEL before anything is read or written (Linux's
+ * access_ok); kernel memory is reached with the machine's own calls
+ * (vmsim_read32 ...).  User-mode ranges are left to the MMU, which
+ * refuses the kernel half to CPL 3. */
 VMSIM_API vmsim_status_t vmsim_proc_read(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
                                          uint32_t vaddr, void *buf, size_t len, size_t *n_done);
 VMSIM_API vmsim_status_t vmsim_proc_write(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
@@ -262,7 +269,9 @@ VMSIM_API vmsim_status_t vmsim_proc_load(vmsim_kernel_t *k, vmsim_pid_t pid, vms
 VMSIM_API vmsim_status_t vmsim_proc_store(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
                                           uint32_t vaddr, unsigned size, uint64_t value);
 /* copy_from_user / copy_to_user: supervisor-mode copies, as the kernel
- * makes them on a system call's behalf. */
+ * makes them on a system call's behalf.  The user range must lie wholly
+ * below VMSIM_USER_END and not wrap, else VMSIM_ERR_KERNEL and nothing is
+ * copied; otherwise the statuses above. */
 VMSIM_API vmsim_status_t vmsim_copy_from_user(vmsim_kernel_t *k, vmsim_pid_t pid, void *dst,
                                               uint32_t src, size_t len);
 VMSIM_API vmsim_status_t vmsim_copy_to_user(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t dst,

@@ -556,7 +556,8 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
         return VMSIM_ERR_NULL;
     if (!buf && len && access != VMSIM_WRITE)
         return VMSIM_ERR_NULL;
-    if ((unsigned)mode > VMSIM_USER || (len && (uint64_t)vaddr + len - 1 > 0xffffffffu))
+    /* no longer than the 4 GiB linear space, and no wrap (len near SIZE_MAX too) */
+    if ((unsigned)mode > VMSIM_USER || (uint64_t)len > 0x100000000ull - vaddr)
         return VMSIM_ERR_INVALID;
     while (done < len && rc == VMSIM_OK) {
         uint32_t va = vaddr + (uint32_t)done;

@@ -15,6 +15,14 @@
  * The MMU restarts an access after each fault the handler resolves, once
  * per page it touches, so a value that straddles two untouched pages is
  * one access.  Byte ranges go page by page, like a string instruction.
+ *
+ * A supervisor-mode access here is the kernel acting for the process (a
+ * system call's copy_to_user), so its pointer is the process's and must
+ * be checked first, as Linux's access_ok does: the whole range must lie
+ * below VMSIM_USER_END without wrapping, else VMSIM_ERR_KERNEL and not a
+ * byte moves.  Without the check a process could pass 0xFFC00000 and
+ * have the kernel rewrite its own page tables.  User-mode accesses need
+ * no such check: the MMU refuses the kernel half to CPL 3 by itself.
  */
 #include "vmm_internal.h"
 
@@ -32,6 +40,18 @@ static vmsim_status_t enter_process(vmsim_kernel_t *k, vmsim_pid_t pid)
     vmm_enter(k);
     vmm_switch(k, s);
     return vmm_leave(k, VMSIM_OK);
+}
+
+/* access_ok: [vaddr, vaddr + len) lies wholly in user space. */
+static bool user_range_ok(uint32_t vaddr, size_t len)
+{
+    return len <= VMSIM_USER_END && vaddr <= VMSIM_USER_END - len;
+}
+
+/* The pointer check of a supervisor access made for the process. */
+static bool pointer_refused(vmsim_mode_t mode, uint32_t vaddr, size_t len)
+{
+    return mode == VMSIM_SUPERVISOR && !user_range_ok(vaddr, len);
 }
 
 /* Turn an MMU status into the kernel's verdict. */
@@ -58,6 +78,8 @@ static vmsim_status_t value_access(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_acc
     vmsim_status_t rc = enter_process(k, pid);
     if (rc)
         return rc;
+    if (pointer_refused(mode, vaddr, size))
+        return VMSIM_ERR_KERNEL;
     vmsim_set_stats_bank(k->m, mode == VMSIM_USER ? VMSIM_BANK_PROGRAM : VMSIM_BANK_KERNEL, &saved);
     rc = vmsim_access(k->m, access, mode, vaddr, buf, size, NULL);
     vmsim_set_stats_bank(k->m, saved, NULL);
@@ -104,6 +126,8 @@ static vmsim_status_t range_access(vmsim_kernel_t *k, vmsim_pid_t pid, enum rang
     vmsim_status_t rc = enter_process(k, pid);
     if (rc)
         return rc;
+    if (pointer_refused(mode, vaddr, len))
+        return VMSIM_ERR_KERNEL;
     vmsim_set_stats_bank(k->m, mode == VMSIM_USER ? VMSIM_BANK_PROGRAM : VMSIM_BANK_KERNEL, &saved);
     if (op == RANGE_READ)
         rc = vmsim_read_bytes(k->m, mode, vaddr, buf, len, n_done);
