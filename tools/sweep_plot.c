@@ -119,27 +119,24 @@ static void sanitize_title(const char *title, char *buf, size_t cap)
             *p = '?';
 }
 
+/* Why `path` cannot take a plot (NULL when it can): a name the script
+ * cannot quote, an unknown extension, a place that cannot be written. */
+static const char *bad_name(const char *path)
+{
+    if (!script_safe(path))
+        return "the file name may not contain quotes, backslashes or control characters";
+    if (!plot_format(path))
+        return "the name must end in .png, .svg or .pdf (the format follows it)";
+    if (!writable(path))
+        return "cannot write there (no such folder, or no permission)";
+    return NULL;
+}
+
 int sweep_plot_check(const struct plot_opts *o, FILE *err)
 {
-    if (!script_safe(o->path)) {
-        fprintf(err,
-                "vmsim sweep: --plot: the file name may not contain quotes, backslashes or "
-                "control characters: '%s'\n",
-                o->path);
-        return 2;
-    }
-    if (!plot_format(o->path)) {
-        fprintf(err,
-                "vmsim sweep: --plot %s: the name must end in .png, .svg or .pdf (the "
-                "format follows it)\n",
-                o->path);
-        return 2;
-    }
-    if (!writable(o->path)) {
-        fprintf(err,
-                "vmsim sweep: --plot %s: cannot write there (no such folder, or no "
-                "permission)\n",
-                o->path);
+    const char *why = bad_name(o->path);
+    if (why) {
+        fprintf(err, "vmsim sweep: --plot %s: %s\n", o->path, why);
         return 2;
     }
     return have_gnuplot() || have_matplotlib() ? 0 : no_plotter(err);
@@ -326,14 +323,12 @@ static int draw(struct figure *g, unsigned side, bool gp)
     return rc;
 }
 
-int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o,
-               const char *input, FILE *err)
+int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o, const char *input,
+               FILE *err)
 {
-    if (!script_safe(o->path)) {
-        fprintf(err,
-                "vmsim sweep: --plot: the file name may not contain quotes, backslashes or "
-                "control characters: '%s'\n",
-                o->path);
+    const char *why = bad_name(o->path);
+    if (why) {
+        fprintf(err, "vmsim sweep: --plot %s: %s\n", o->path, why);
         return -1;
     }
     bool gp = have_gnuplot();
@@ -341,9 +336,8 @@ int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o,
         return no_plotter(err);
     const char *format = plot_format(o->path);
     struct out_file of;
-    if (!format || out_open(&of, o->path, &input, 1, strrchr(o->path, '.'), 0)) {
-        fprintf(err, "vmsim sweep: --plot: %s\n",
-                format ? of.err : "the name must end in .png, .svg or .pdf");
+    if (out_open(&of, o->path, &input, 1, strrchr(o->path, '.'), 0)) {
+        fprintf(err, "vmsim sweep: --plot: %s\n", of.err);
         return -1;
     }
     char safe_title[256];

@@ -43,7 +43,7 @@ int sweep_plot_check(const struct plot_opts *o, FILE *err);
  * control characters become '?'.  Returns 0 when the file was written,
  * 1 when no plotting tool is installed (a message on err), -1 when
  * plotting failed or the name was refused (a message on err). */
-int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o,
-               const char *input, FILE *err);
+int sweep_plot(const struct sweep *s, unsigned side, const struct plot_opts *o, const char *input,
+               FILE *err);
 
 #endif
