@@ -105,7 +105,8 @@ static void boot_refuses(void **state)
     assert_non_null(strstr(vmsim_error_detail(m), "no process with pid 99"));
     /* a user access before any process is current: the detail says what to call */
     assert_int_not_equal(vmsim_write32(m, VMSIM_USER, 0x40000000u, 1), VMSIM_OK);
-    assert_non_null(strstr(vmsim_error_detail(m), "no current process: call vmsim_proc_switch() first"));
+    assert_non_null(
+        strstr(vmsim_error_detail(m), "no current process: call vmsim_proc_switch() first"));
     vmsim_pid_t pid;
     assert_int_equal(vmsim_proc_create(k, &pid), VMSIM_OK);
     uint64_t v;

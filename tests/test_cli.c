@@ -224,7 +224,8 @@ static void run_needs_exactly_one_existing_file(void **state)
     expect_usage_error(VMSIM(NULL, "run", "--frobnicate", "x.scn"),
                        "vmsim run: unrecognized option '--frobnicate'\n"
                        "(vmsim run --help lists the options)\n");
-    expect_usage_error(VMSIM(NULL, "trace", "--frobnicate", "x"), "vmsim trace: unrecognized option");
+    expect_usage_error(VMSIM(NULL, "trace", "--frobnicate", "x"),
+                       "vmsim trace: unrecognized option");
     expect_usage_error(VMSIM(NULL, "sweep", "--frobnicate", "x"),
                        "(vmsim sweep --help lists the options)");
 }

@@ -151,7 +151,9 @@ static int option(int c, struct sweep_opts *o)
     case O_CSV: o->csv = optarg; return 0;
     case O_PLOT: o->plot.path = optarg; return 0;
     case O_METRIC:
-        return plot_parse_metric(optarg, &o->plot.metric) ? 0 : bad("--metric is hit, miss or mpki", optarg);
+        return plot_parse_metric(optarg, &o->plot.metric)
+                   ? 0
+                   : bad("--metric is hit, miss or mpki", optarg);
     case O_TITLE: o->plot.title = optarg; return 0;
     case O_SIZE:
         return sscanf(optarg, "%u,%u", &o->plot.width, &o->plot.height) == 2 &&
@@ -160,7 +162,8 @@ static int option(int c, struct sweep_opts *o)
                    ? 0
                    : bad("--size wants W,H in pixels, 100 to 10000", optarg);
     case O_YRANGE:
-        return sscanf(optarg, "%lf:%lf", &o->plot.y_lo, &o->plot.y_hi) == 2 && o->plot.y_lo < o->plot.y_hi
+        return sscanf(optarg, "%lf:%lf", &o->plot.y_lo, &o->plot.y_hi) == 2 &&
+                       o->plot.y_lo < o->plot.y_hi
                    ? 0
                    : bad("--yrange wants LO:HI with LO < HI", optarg);
     case O_PLOT_TLB:
@@ -441,7 +444,8 @@ static int run(struct sweep_opts *o, size_t n_cfg)
     struct sweep s;
     memset(&s, 0, sizeof s);
     int rc = tr ? trace_reader_open(tr, o->path, o->skip_bad) : 1;
-    if (rc) /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
+    /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
+    if (rc)
         fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim sweep: " : "", tr ? tr->err : "out of memory");
     if (!rc && sweep_init(&s, o->config, n_cfg, o->split, o->page_shift, o->direct)) {
         fprintf(stderr, "vmsim sweep: out of memory\n");

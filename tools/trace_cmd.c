@@ -235,8 +235,10 @@ static int convert_run(const char *in, const char *out, bool skip_bad)
     struct trace_reader *r = calloc(1, sizeof *r);
     struct btrace_writer w;
     rc = r ? trace_reader_open(r, in, skip_bad) : 1;
-    if (rc) /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
-        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim trace convert: " : "", r ? r->err : "out of memory");
+    /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
+    if (rc)
+        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim trace convert: " : "",
+                r ? r->err : "out of memory");
     if (!rc && btrace_create_on(&w, of.f, out)) {
         fprintf(stderr, "vmsim trace convert: %s\n", w.err);
         rc = 1;
@@ -368,9 +370,11 @@ static int synth_run(const struct synth_options *o, bool text, const char *out)
     }
     synth_destroy(s);
     if (rc == 0 && strcmp(out, "-") != 0) /* one line, like convert's */
-        fprintf(stderr, "vmsim trace synth: %s: %" PRIu64 " data accesses%s over %" PRIu64
-                " KiB, %u bytes each, seed %" PRIu64 "\n", out, o->accesses,
-                o->fetch ? " (each after a fetch)" : "", o->footprint >> 10, o->size, o->seed);
+        fprintf(stderr,
+                "vmsim trace synth: %s: %" PRIu64 " data accesses%s over %" PRIu64
+                " KiB, %u bytes each, seed %" PRIu64 "\n",
+                out, o->accesses, o->fetch ? " (each after a fetch)" : "", o->footprint >> 10,
+                o->size, o->seed);
     return rc;
 }
 

@@ -103,7 +103,8 @@ static int run_open(const struct trace_run_options *opt, struct trace_reader *tr
                     struct replay *r, FILE *err)
 {
     int rc = trace_reader_open(tr, opt->path, opt->skip_bad);
-    if (rc) { /* a file that cannot be opened is named after the command; FILE:LINE as it is */
+    /* a file that cannot be opened is named after the command; FILE:LINE as it is */
+    if (rc) {
         fprintf(err, "%s%s\n", rc == 1 ? "vmsim trace: " : "", tr->err);
         return rc;
     }
