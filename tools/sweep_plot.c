@@ -207,9 +207,10 @@ static int write_data(const struct sweep *s, unsigned side, const struct curve *
             if (curve_ways(&row->tlb) != cv[i].ways || row->tlb.policy != cv[i].policy)
                 continue;
             double v = metric(s, &row->side[side], m);
-            if (m == PLOT_MISS && v <= 0)
-                continue; /* no point on a log axis; a curve that misses never ends there */
-            fprintf(f, "%u %.9g\n", row->tlb.entries, v);
+            if (m == PLOT_MISS && v <= 0) /* no point on a log axis: a gap in the curve */
+                fprintf(f, "%u nan\n", row->tlb.entries);
+            else
+                fprintf(f, "%u %.9g\n", row->tlb.entries, v);
         }
         fputs("\n\n", f);
     }
@@ -248,7 +249,8 @@ static void gnuplot_script(FILE *p, const struct figure *g)
     gnuplot_terminal(p, g);
     fprintf(p, "set title \"%s\" noenhanced\nset logscale x 2\nset grid\n", o->title);
     fprintf(p, "set xlabel 'TLB entries'\nset ylabel '%s'\n", metric_label(g->s, o->metric));
-    fprintf(p, "set key outside right top vertical box opaque noenhanced\n");
+    fprintf(p, "set key outside right top vertical box opaque noenhanced\n"
+               "set datafile missing 'nan'\n");
     if (o->metric == PLOT_MISS)
         fprintf(p, "set logscale y 10\nset format y '%%g'\n");
     if (o->y_lo != o->y_hi)
