@@ -157,8 +157,8 @@ static size_t find_curves(const struct sweep *s, struct curve *cv, size_t cap)
     size_t n = 0;
     for (size_t r = 0; r < s->n_rows; r++) {
         struct curve c = {curve_ways(&s->rows[r].tlb), s->rows[r].tlb.policy};
-        size_t i = 0;
-        while (i < n && (cv[i].ways != c.ways || cv[i].policy != c.policy))
+        size_t i = 0; /* direct-mapped: one curve, whatever the policy (there is no choice) */
+        while (i < n && (cv[i].ways != c.ways || (c.ways != 1 && cv[i].policy != c.policy)))
             i++;
         if (i == n && n < cap)
             cv[n++] = c;
@@ -284,12 +284,16 @@ static void python_script(FILE *p, const struct figure *g)
     fprintf(p,
             "]\ndashes = ['-', '--', ':', '-.', (0, (5, 1, 1, 1, 1, 1))]\n"
             "marks = ['o', 's', '^', 'D', 'v', 'x', '+', '*']\n"
-            "plt.figure(figsize=(%.2f, %.2f), dpi=100)\n"
+            "plt.figure(figsize=(%.2f, %.2f), dpi=100, layout='constrained')\n"
+            "xs = set()\n"
             "for i, (b, t) in enumerate(zip(blocks, titles)):\n"
             "    xy = [tuple(map(float, l.split())) for l in b.strip().split('\\n') if l]\n"
+            "    xs.update(x for x, y in xy)\n"
             "    plt.plot([x for x, y in xy], [y for x, y in xy], color=colours[i %% 8],\n"
-            "             linestyle=dashes[i %% 5], marker=marks[i %% 8], label=t)\n"
-            "plt.xscale('log', base=2)\nplt.grid(True)\nplt.xlabel('TLB entries')\n",
+            "             linestyle=dashes[i %% 5], marker=marks[i %% 7], label=t)\n"
+            "plt.xscale('log', base=2)\n"
+            "plt.xticks(sorted(xs), [str(int(x)) for x in sorted(xs)])\n"
+            "plt.grid(True)\nplt.xlabel('TLB entries')\n",
             o->width / 100.0, o->height / 100.0);
     if (o->metric == PLOT_MISS)
         fprintf(p, "plt.yscale('log')\n");
@@ -298,7 +302,7 @@ static void python_script(FILE *p, const struct figure *g)
     fprintf(p,
             "plt.ylabel('%s')\nplt.title(%s%s%s)\n"
             "plt.legend(loc='upper left', bbox_to_anchor=(1.02, 1.0))\n"
-            "plt.savefig('%s', format='%s', bbox_inches='tight')\n",
+            "plt.savefig('%s', format='%s')\n",
             metric_label(g->s, o->metric), "'''", o->title, "'''", o->path, g->format);
 }
 

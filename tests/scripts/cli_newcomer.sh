@@ -7,8 +7,9 @@
 #      trace is even opened;
 #   3. without gnuplot and matplotlib, --plot fails (status 1) unless
 #      --csv was asked too (then the CSV is written and the status is 0);
-#   4. with gnuplot, the format follows the extension (PNG, SVG, PDF
-#      bytes) and --size sets the PNG's size;
+#   4. with gnuplot, and with matplotlib when gnuplot is not found, the
+#      format follows the extension (PNG, SVG, PDF bytes) and --size sets
+#      the PNG's size;
 #   5. `vmsim trace synth` prints a one-line summary.
 set -uo pipefail
 VMSIM=$1 WORK=$2
@@ -45,6 +46,16 @@ check "trace synth prints one summary line" \
 
 # 3 (no plotter: an empty PATH hides gnuplot; Debian's python3 must lack matplotlib)
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    # matplotlib draws when gnuplot cannot be found: the same promises hold
+    PATH=/nonexistent "$VMSIM" sweep --metric miss --policy lru,fifo --size 640,400 --plot m.png t.vbt \
+        > /dev/null 2>&1
+    PATH=/nonexistent "$VMSIM" sweep --plot m.svg t.vbt > /dev/null 2>&1
+    PATH=/nonexistent "$VMSIM" sweep --plot m.pdf t.vbt > /dev/null 2>&1
+    check "matplotlib: PNG bytes in .png, 640x400" bash -c \
+        '[ "$(head -c 4 m.png | od -An -c | tr -d " ")" = "211PNG" ] &&
+         [ "$(od -An -tu1 -j16 -N8 m.png | tr -s " ")" = " 0 0 2 128 0 0 1 144" ]'
+    check "matplotlib: SVG text in .svg" grep -q "<svg" m.svg
+    check "matplotlib: PDF bytes in .pdf" bash -c '[ "$(head -c 5 m.pdf)" = "%PDF-" ]'
     echo "skipped: /usr/bin/python3 has matplotlib, so no plotter cannot be simulated"
 else
     st=$(PATH=/nonexistent status "$VMSIM" sweep --plot fig.png t.vbt)
