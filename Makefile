@@ -19,7 +19,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR     ?= OFF
 CMAKE_ARGS ?=
 
-PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils
+PACKAGES      = cmake ninja-build gcc clang pkg-config libcmocka-dev valgrind zlib1g-dev binutils parallel
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD    = build/fuzz
@@ -82,8 +82,8 @@ demo: demo-deps build
 	@echo "=== vmsim run --explain examples/scenarios/01-first-walk.scn ==="
 	$(BUILD)/tools/vmsim run --explain examples/scenarios/01-first-walk.scn
 	@echo
-	@echo "=== MMU speed: bench_mmu --quick ==="
-	$(BUILD)/bench/bench_mmu --quick
+	@echo "=== MMU speed, in short (make bench gives the full table) ==="
+	@bash bench/demo-speed.sh $(BUILD)
 	@if [ -f bench/demo.sh ]; then echo; bash bench/demo.sh $(BUILD); fi
 
 bench: build

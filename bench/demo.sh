@@ -97,8 +97,9 @@ replay_table
 say "vmsim sweep: 8..1024 entries x 1,2,4,8-way and fully associative, LRU, one pass each"
 pngs=()
 for name in "${NAMES[@]}"; do
-    "$VMSIM" sweep --csv "$OUT/$name-sweep.csv" --plot "$OUT/$name-sweep.png" "$OUT/$name.vbt" \
-        > "$OUT/$name-sweep.txt"
+    # every figure on the same axes (miss rate, log scale), so they compare at a glance
+    "$VMSIM" sweep --csv "$OUT/$name-sweep.csv" --plot "$OUT/$name-sweep.png" --metric miss \
+        --yrange 0.001:100 "$OUT/$name.vbt" > "$OUT/$name-sweep.txt"
     sed -n '3p' "$OUT/$name-sweep.txt" | sed "s/^ */$name: /"
     [ -f "$OUT/$name-sweep.png" ] && pngs+=("$OUT/$name-sweep.png")
 done
@@ -143,7 +144,12 @@ for page in 1 2 3 4 1 2 5 1 2 3 4 5; do printf ' L %08x,4\n' $((page * 4096)); d
 say "results"
 echo "traces, CSVs and tables: $OUT"
 if [ ${#pngs[@]} -gt 0 ]; then
-    for p in "${pngs[@]}"; do echo "plot: $p"; done
+    for p in "${pngs[@]}"; do
+        n=$(basename "$p" -sweep.png)
+        echo "plot: $p"
+        echo "      $n: data TLB miss rate (log scale) against TLB entries, one curve per associativity"
+    done
+    echo "      (all on the same axes: lower is better; where curves part, associativity matters)"
 else
     echo "plots skipped: install gnuplot-nox (or python3-matplotlib) to get them"
 fi

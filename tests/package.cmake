@@ -25,3 +25,21 @@ if(TARGET vmsim_tool)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/package/check_man.cmake)
   set_tests_properties(man_page PROPERTIES LABELS nomemcheck)
 endif()
+
+# The cluster recipe of docs/tlb-studies.md, run locally with GNU parallel
+# (skipped without it): sweep shards merge into one self-describing table.
+if(TARGET vmsim_tool)
+  add_test(NAME sweep_shards_parallel
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/shards.sh $<TARGET_FILE:vmsim_tool>
+                   ${CMAKE_CURRENT_BINARY_DIR}/sweep_shards)
+  set_tests_properties(sweep_shards_parallel PROPERTIES LABELS nomemcheck SKIP_RETURN_CODE 77)
+endif()
+
+# What a newcomer meets at the command line (exit statuses, prefixes,
+# --plot refused early, plot formats and sizes, synth's summary).
+if(TARGET vmsim_tool)
+  add_test(NAME cli_newcomer
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/cli_newcomer.sh $<TARGET_FILE:vmsim_tool>
+                   ${CMAKE_CURRENT_BINARY_DIR}/cli_newcomer)
+  set_tests_properties(cli_newcomer PROPERTIES LABELS nomemcheck)
+endif()

@@ -103,6 +103,15 @@ static void boot_refuses(void **state)
     /* a pid that does not exist: the detail says where pids come from */
     assert_int_equal(vmsim_proc_switch(k, 99), VMSIM_ERR_NOT_FOUND);
     assert_non_null(strstr(vmsim_error_detail(m), "no process with pid 99"));
+    /* a user access before any process is current: the detail says what to call */
+    assert_int_not_equal(vmsim_write32(m, VMSIM_USER, 0x40000000u, 1), VMSIM_OK);
+    assert_non_null(
+        strstr(vmsim_error_detail(m), "no current process: call vmsim_proc_switch() first"));
+    vmsim_pid_t pid;
+    assert_int_equal(vmsim_proc_create(k, &pid), VMSIM_OK);
+    uint64_t v;
+    assert_int_equal(vmsim_proc_load(k, pid, VMSIM_USER, 0x40000000u, 4, &v), VMSIM_ERR_SEGV);
+    assert_non_null(strstr(vmsim_error_detail(m), "is outside every region"));
     assert_non_null(strstr(vmsim_error_detail(NULL), "NULL"));
     vmsim_kernel_shutdown(k);
     vmsim_kernel_shutdown(NULL);

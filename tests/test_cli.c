@@ -9,10 +9,12 @@
  *   - `vmsim --help`, `vmsim help run`, `vmsim run --help` and
  *     `vmsim version` succeed and print on standard output only;
  *   - `vmsim help` with an unknown command lists the commands;
- *   - an unknown command, a missing or nonexistent scenario file, an
- *     unknown option and every kind of bad --dtlb/--itlb spec exit with
- *     status 2 and say why on standard error, printing nothing on
- *     standard output;
+ *   - an unknown command, a missing scenario argument, an unknown option
+ *     (in run, trace and sweep: `vmsim CMD:` and a one-line pointer to
+ *     --help) and every kind of bad --dtlb/--itlb spec exit with status 2
+ *     and say why on standard error, printing nothing on standard output;
+ *     a scenario file that cannot be opened exits with status 1, as a
+ *     trace that cannot be opened does;
  *   - `vmsim run FILE` and `vmsim run -` (standard input) print exactly a
  *     conformance vector's expected output;
  *   - --explain and --stats write to standard error only, leaving
@@ -188,9 +190,19 @@ static void run_needs_exactly_one_existing_file(void **state)
     (void)state;
     expect_usage_error(VMSIM(NULL, "run"), "expected one scenario file");
     expect_usage_error(VMSIM(NULL, "run", "a.scn", "b.scn"), "expected one scenario file");
-    expect_usage_error(VMSIM(NULL, "run", "/nonexistent/dir/x.scn"),
-                       "cannot open /nonexistent/dir/x.scn");
-    expect_usage_error(VMSIM(NULL, "run", "--frobnicate", "x.scn"), "usage: vmsim run");
+    /* a missing file is not malformed input: status 1, as in trace and sweep */
+    struct cli_result r = VMSIM(NULL, "run", "/nonexistent/dir/x.scn");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "vmsim run: cannot open /nonexistent/dir/x.scn"));
+    free_result(&r);
+    /* a bad option: the command's prefix and a one-line pointer to --help */
+    expect_usage_error(VMSIM(NULL, "run", "--frobnicate", "x.scn"),
+                       "vmsim run: unrecognized option '--frobnicate'\n"
+                       "(vmsim run --help lists the options)\n");
+    expect_usage_error(VMSIM(NULL, "trace", "--frobnicate", "x"),
+                       "vmsim trace: unrecognized option");
+    expect_usage_error(VMSIM(NULL, "sweep", "--frobnicate", "x"),
+                       "(vmsim sweep --help lists the options)");
 }
 
 static void bad_tlb_specs_exit_2_with_a_message(void **state)

@@ -153,7 +153,8 @@ static void sweep_csv_replaces_an_existing_file_whole(void **state)
     tool_free(&r);
     char *text = read_file(csv, NULL);
     assert_true(strncmp(text, "entries,ways,", 13) == 0);
-    assert_null(strchr(text, 'x'));
+    assert_null(
+        strstr(text, "xxxx")); /* none of the junk is left (the trace's name may hold an x) */
     assert_int_equal(count_entries(f->dir), 2);
     free(text);
     free(csv);

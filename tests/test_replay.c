@@ -326,8 +326,12 @@ static void test_csv_shape(void **state)
         char *csv = capture(csv_report, &o, &out, &t);
         char *row = strchr(csv, '\n') + 1;
         assert_int_equal(strncmp(csv, "trace,format,page_size,populate,split_tlb,", 41), 0);
-        assert_int_equal(csv_fields(csv), 37);
-        assert_int_equal(csv_fields(row), 37);
+        assert_int_equal(csv_fields(csv), 38);
+        assert_int_equal(csv_fields(row), 38);
+        /* self-describing: every row ends with the tool's version */
+        char tail[32];
+        snprintf(tail, sizeof tail, ",%s\n", vmsim_version());
+        assert_non_null(strstr(row, tail));
         assert_non_null(strstr(row, "\"t \"\"q\"\".txt\",lackey,4096,1,"));
         assert_int_equal(strchr(row, '\n')[1], 0); /* exactly two lines */
         free(csv);

@@ -208,14 +208,19 @@ static void test_cli_csv(void **state)
     assert_non_null(fgets(line, sizeof line, f));
     assert_string_equal(line, "entries,ways,policy,method,split_tlb,page_size,itlb_lookups,"
                               "itlb_hits,itlb_misses,itlb_hit_rate,itlb_evictions,dtlb_lookups,"
-                              "dtlb_hits,dtlb_misses,dtlb_hit_rate,dtlb_evictions\n");
+                              "dtlb_hits,dtlb_misses,dtlb_hit_rate,dtlb_evictions,trace,"
+                              "vmsim_version\n");
     while (fgets(line, sizeof line, f)) {
         int commas = 0;
         for (char *p = line; *p; p++)
             commas += *p == ',';
-        assert_int_equal(commas, 15);
+        assert_int_equal(commas, 17);
         assert_true(strstr(line, ",lru,stack,") || strstr(line, ",lru,direct,") ||
                     strstr(line, ",fifo,direct,"));
+        /* every row names its trace (without folders) and the tool's version */
+        char tail[64];
+        snprintf(tail, sizeof tail, ",\"aw.txt\",%s\n", vmsim_version());
+        assert_non_null(strstr(line, tail));
     }
     fclose(f);
     char *bad[] = {"sweep", "--ways", "0", (char *)tt_path("aw.txt"), NULL};

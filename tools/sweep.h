@@ -70,7 +70,9 @@ uint64_t sweep_stack_hits(const struct sweep *s, unsigned side, uint32_t entries
 
 void sweep_free(struct sweep *s);
 
-/* The rows as CSV, header first (columns in docs/tlb-studies.md). */
-void sweep_write_csv(FILE *f, const struct sweep *s);
+/* The rows as CSV, header first (columns in docs/tlb-studies.md); every
+ * row ends with `trace` (its file name, without folders) and the vmsim
+ * version, so CSVs of many runs concatenate into one table. */
+void sweep_write_csv(FILE *f, const struct sweep *s, const char *trace);
 
 #endif

@@ -41,15 +41,24 @@ const char sweep_usage[] =
     "  --unified            one TLB for fetches and data (default: split)\n"
     "  --page-size 4k|4m    page size of the trace's regions (default 4k)\n"
     "  --csv FILE           also write the rows as CSV (- for standard output only)\n"
-    "  --plot FILE.png      draw hit rate against entries, one curve per associativity\n"
-    "                       (needs gnuplot, or Debian's python3-matplotlib)\n"
+    "  --plot FILE          draw a metric against entries, one curve per associativity;\n"
+    "                       FILE ends in .png, .svg or .pdf (needs gnuplot, or Debian's\n"
+    "                       python3-matplotlib; without them --plot fails unless --csv\n"
+    "                       is given too)\n"
     "  --plot-tlb d|i       with split TLBs, plot the data (default) or instruction TLB\n"
+    "  --metric hit|miss|mpki  what to plot: hit rate (default), miss rate on a log\n"
+    "                       scale, or misses per 1000 instructions\n"
+    "  --title TEXT         the plot's title (default: trace name, TLB, policy, page size)\n"
+    "  --size W,H           the plot's size in pixels (default 800,500)\n"
+    "  --yrange LO:HI       fix the y axis (to compare several plots)\n"
     "  --direct             simulate fully-associative LRU too, instead of stack distances\n"
     "  --skip-bad           skip malformed lines and count them, instead of stopping\n"
     "  -h, --help           this text\n"
     "\n"
     "Combinations that are not a valid TLB (entries not a multiple of ways, sets not a\n"
     "power of two, PLRU with ways not a power of two) are left out.\n"
+    "The CSV names the trace and the vmsim version in every row, so the CSVs of many\n"
+    "runs concatenate into one table (docs/tlb-studies.md, 'Many traces').\n"
     "exit status: 0 done, 2 malformed input or bad option, 1 anything else.\n";
 
 struct sweep_opts {
@@ -60,12 +69,13 @@ struct sweep_opts {
     size_t n_config;
     bool split, direct, skip_bad;
     unsigned page_shift, plot_side;
-    const char *csv, *plot, *path;
+    const char *csv, *path;
+    struct plot_opts plot; /* plot.path NULL: no plot */
     char entries_note[128]; /* how an A..B range was cut down to powers of two */
 };
 
 enum { O_ENTRIES = 256, O_WAYS, O_POLICY, O_CONFIG, O_UNIFIED, O_PAGE, O_CSV, O_PLOT, O_PLOT_TLB,
-       O_DIRECT, O_SKIP };
+       O_DIRECT, O_SKIP, O_METRIC, O_TITLE, O_SIZE, O_YRANGE };
 
 static int bad(const char *what, const char *arg)
 {
@@ -151,7 +161,23 @@ static int option(int c, struct sweep_opts *o)
     case O_PAGE:
         return opt_parse_page_size(optarg, &o->page_shift) ? 0 : bad("--page-size is 4k or 4m", optarg);
     case O_CSV: o->csv = optarg; return 0;
-    case O_PLOT: o->plot = optarg; return 0;
+    case O_PLOT: o->plot.path = optarg; return 0;
+    case O_METRIC:
+        return plot_parse_metric(optarg, &o->plot.metric)
+                   ? 0
+                   : bad("--metric is hit, miss or mpki", optarg);
+    case O_TITLE: o->plot.title = optarg; return 0;
+    case O_SIZE:
+        return sscanf(optarg, "%u,%u", &o->plot.width, &o->plot.height) == 2 &&
+                       o->plot.width >= 100 && o->plot.width <= 10000 && o->plot.height >= 100 &&
+                       o->plot.height <= 10000
+                   ? 0
+                   : bad("--size wants W,H in pixels, 100 to 10000", optarg);
+    case O_YRANGE:
+        return sscanf(optarg, "%lf:%lf", &o->plot.y_lo, &o->plot.y_hi) == 2 &&
+                       o->plot.y_lo < o->plot.y_hi
+                   ? 0
+                   : bad("--yrange wants LO:HI with LO < HI", optarg);
     case O_PLOT_TLB:
         if (strcmp(optarg, "d") && strcmp(optarg, "i"))
             return bad("--plot-tlb is d or i", optarg);
@@ -160,7 +186,7 @@ static int option(int c, struct sweep_opts *o)
     case O_DIRECT: o->direct = true; return 0;
     case O_SKIP: o->skip_bad = true; return 0;
     case 'h': fputs(sweep_usage, stdout); return -1;
-    default: fputs(sweep_usage, stderr); return 2;
+    default: fputs("(vmsim sweep --help lists the options)\n", stderr); return 2;
     }
 }
 
@@ -173,6 +199,7 @@ static void defaults(struct sweep_opts *o)
     o->n_policy = 1;
     o->split = true;
     o->page_shift = 12;
+    plot_opts_default(&o->plot);
 }
 
 static bool has_full(const struct sweep_opts *o)
@@ -290,6 +317,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         {"csv", required_argument, NULL, O_CSV}, {"plot", required_argument, NULL, O_PLOT},
         {"plot-tlb", required_argument, NULL, O_PLOT_TLB}, {"direct", no_argument, NULL, O_DIRECT},
         {"skip-bad", no_argument, NULL, O_SKIP}, {"help", no_argument, NULL, 'h'},
+        {"metric", required_argument, NULL, O_METRIC}, {"title", required_argument, NULL, O_TITLE},
+        {"size", required_argument, NULL, O_SIZE}, {"yrange", required_argument, NULL, O_YRANGE},
         {NULL, 0, NULL, 0}};
     int c;
     defaults(o);
@@ -365,11 +394,33 @@ static void csv_side(FILE *f, const struct sweep_counts *c, bool present)
                 c->misses, c->lookups ? (double)c->hits / (double)c->lookups : 0, c->evictions);
 }
 
-void sweep_write_csv(FILE *f, const struct sweep *s)
+/* The trace's name for tables, CSVs and titles: its file name without
+ * folders ("<stdin>" for -). */
+static const char *trace_name(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return "<stdin>";
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* A CSV field: quoted, with quotes doubled. */
+static void csv_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void sweep_write_csv(FILE *f, const struct sweep *s, const char *trace)
 {
     fputs("entries,ways,policy,method,split_tlb,page_size,itlb_lookups,itlb_hits,itlb_misses,"
           "itlb_hit_rate,itlb_evictions,dtlb_lookups,dtlb_hits,dtlb_misses,dtlb_hit_rate,"
-          "dtlb_evictions\n", f);
+          "dtlb_evictions,trace,vmsim_version\n", f);
     for (size_t r = 0; r < s->n_rows; r++) {
         const struct sweep_row *row = &s->rows[r];
         fprintf(f, "%u,%u,%s,%s,%d,%u", row->tlb.entries, row->tlb.ways,
@@ -377,7 +428,9 @@ void sweep_write_csv(FILE *f, const struct sweep *s)
                 s->split, 1u << s->page_shift);
         csv_side(f, &row->side[SWEEP_FETCH], s->split);
         csv_side(f, &row->side[SWEEP_DATA], true);
-        fputs("\n", f);
+        fputc(',', f);
+        csv_string(f, trace_name(trace));
+        fprintf(f, ",%s\n", vmsim_version());
     }
 }
 
@@ -402,12 +455,30 @@ static int pump(struct trace_reader *tr, struct sweep *s)
     return rc;
 }
 
+/* "LRU", or "LRU, FIFO" for the rows' policies, in order of appearance. */
+static const char *policy_names(const struct sweep *s, char *buf, size_t cap)
+{
+    static const char *const upper[] = {"LRU", "FIFO", "random", "PLRU"};
+    bool seen[VMSIM_TLB_POLICY_COUNT] = {false};
+    buf[0] = '\0';
+    for (size_t r = 0; r < s->n_rows; r++) {
+        unsigned p = (unsigned)s->rows[r].tlb.policy;
+        if (p >= VMSIM_TLB_POLICY_COUNT || seen[p])
+            continue;
+        seen[p] = true;
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, "%s%s", n ? ", " : "",
+                 p < 4 ? upper[p] : vmsim_tlb_policy_name((vmsim_tlb_policy_t)p));
+    }
+    return buf;
+}
+
 static int write_csv_file(const struct sweep_opts *o, const struct sweep *s)
 {
     struct out_file of;
     int rc = out_open(&of, o->csv, &o->path, 1, "", 0);
     if (rc == 0) {
-        sweep_write_csv(of.f, s);
+        sweep_write_csv(of.f, s, o->path);
         rc = out_commit(&of);
     }
     if (rc)
@@ -422,17 +493,19 @@ static int outputs(const struct sweep_opts *o, const struct sweep *s, bool binar
         print_table(stdout, o, s, binary, secs);
     if (o->csv && write_csv_file(o, s))
         return 1;
-    if (o->plot) {
-        char title[256];
-        snprintf(title, sizeof title, "%s: %s hit rate, %s pages", o->path,
+    if (o->plot.path) {
+        char title[256], policies[64];
+        struct plot_opts po = o->plot;
+        snprintf(title, sizeof title, "%s: %s, %s, %s pages", trace_name(o->path),
                  !o->split ? "unified TLB" : o->plot_side == SWEEP_FETCH ? "instruction TLB" : "data TLB",
-                 o->page_shift == 22 ? "4 MiB" : "4 KiB");
-        int rc =
-            sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, o->plot, o->path, title, stderr);
-        if (rc < 0)
-            return 1;
+                 policy_names(s, policies, sizeof policies), o->page_shift == 22 ? "4 MiB" : "4 KiB");
+        if (!po.title)
+            po.title = title;
+        int rc = sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, &po, o->path, stderr);
+        if (rc < 0 || (rc > 0 && !o->csv))
+            return 1; /* the figure was asked for and not made; with --csv the figures are there */
         if (rc == 0 && !csv_only)
-            printf("plot: %s\n", o->plot);
+            printf("plot: %s\n", po.path);
     }
     return 0;
 }
@@ -440,7 +513,7 @@ static int outputs(const struct sweep_opts *o, const struct sweep *s, bool binar
 /* An output named as the trace would replace it: refuse before reading. */
 static int outputs_are_not_the_input(const struct sweep_opts *o)
 {
-    const char *outs[2] = {o->csv, o->plot};
+    const char *outs[2] = {o->csv, o->plot.path};
     const char *names[2] = {"--csv", "--plot"};
     for (int i = 0; i < 2; i++) {
         struct out_file of;
@@ -458,8 +531,9 @@ static int run(struct sweep_opts *o, size_t n_cfg)
     struct sweep s;
     memset(&s, 0, sizeof s);
     int rc = tr ? trace_reader_open(tr, o->path, o->skip_bad) : 1;
+    /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
     if (rc)
-        fprintf(stderr, "%s\n", tr ? tr->err : "vmsim sweep: out of memory");
+        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim sweep: " : "", tr ? tr->err : "out of memory");
     if (!rc && sweep_init(&s, o->config, n_cfg, o->split, o->page_shift, o->direct)) {
         fprintf(stderr, "vmsim sweep: out of memory\n");
         rc = 1;
@@ -500,7 +574,14 @@ int sweep_main(int argc, char **argv)
         free(o);
         return 2;
     }
+    /* a figure that cannot be made, or an output that is the input, is
+     * refused before the pass over the trace */
     rc = outputs_are_not_the_input(o);
+    if (rc == 0 && o->plot.path) {
+        rc = sweep_plot_check(&o->plot, stderr);
+        if (rc == 1 && o->csv)
+            rc = 0; /* no plotter, but the CSV carries the figures: warned, go on */
+    }
     if (rc == 0)
         rc = run(o, n);
     free(o);

@@ -37,7 +37,8 @@ const char trace_usage[] =
     "options:\n"
     "  --dtlb E,W[,POLICY]  data TLB: E entries, W ways ('full'), policy lru|fifo|random|plru\n"
     "                       (default 64,4,lru); the unified TLB with --unified\n"
-    "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru)\n"
+    "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru); random takes a seed\n"
+    "                       as a fourth field (64,4,random,7)\n"
     "  --unified            one TLB (the --dtlb one) for fetches and data\n"
     "  --page-size 4k|4m    map the trace's regions with 4 KiB pages (default) or\n"
     "                       4 MiB pages (PSE)\n"
@@ -149,6 +150,13 @@ static int paging_option(int c, struct trace_run_options *o)
     }
 }
 
+/* After getopt's own "vmsim trace ...: unrecognized option" line. */
+static int bad_option(void)
+{
+    fputs("(vmsim trace --help lists the options)\n", stderr);
+    return 2;
+}
+
 static int replay_option(int c, struct trace_run_options *o, int *format)
 {
     if (c >= OPT_FRAMES && c <= OPT_LAZY)
@@ -171,7 +179,7 @@ static int replay_option(int c, struct trace_run_options *o, int *format)
     case OPT_CSV: *format = 'c'; return 0;
     case OPT_SKIP: o->skip_bad = true; return 0;
     case 'h': fputs(trace_usage, stdout); return -1;
-    default: fputs(trace_usage, stderr); return 2;
+    default: return bad_option(); /* getopt named the option */
     }
 }
 
@@ -317,8 +325,10 @@ static int convert_run(const char *in, const char *out, bool skip_bad)
     struct trace_reader *r = calloc(1, sizeof *r);
     struct btrace_writer w;
     rc = r ? trace_reader_open(r, in, skip_bad) : 1;
+    /* a file that cannot be opened is named after the command; FILE:LINE errors as they are */
     if (rc)
-        fprintf(stderr, "%s\n", r ? r->err : "vmsim trace convert: out of memory");
+        fprintf(stderr, "%s%s\n", rc == 1 ? "vmsim trace convert: " : "",
+                r ? r->err : "out of memory");
     if (!rc && btrace_create_on(&w, of.f, out)) {
         fprintf(stderr, "vmsim trace convert: %s\n", w.err);
         rc = 1;
@@ -354,7 +364,7 @@ static int convert_main(int argc, char **argv)
             fputs(trace_usage, stdout);
             return 0;
         } else
-            return usage_error("convert: unknown option%s", "");
+            return bad_option(); /* getopt named the option */
     }
     if (optind != argc - 1 || !out)
         return usage_error("convert needs one input trace and -o OUT%s", "");
@@ -383,7 +393,7 @@ static int synth_option(int c, struct synth_options *o, bool *text, const char *
     case OPT_TEXT: *text = true; break;
     case 'o': *out = optarg; break;
     case 'h': fputs(trace_usage, stdout); return -1;
-    default: return usage_error("synth: unknown option%s", "");
+    default: return bad_option(); /* getopt named the option */
     }
     return ok ? 0 : usage_error("synth: bad value '%s'", optarg);
 }
@@ -449,6 +459,12 @@ static int synth_run(const struct synth_options *o, bool text, const char *out)
         }
     }
     synth_destroy(s);
+    if (rc == 0 && strcmp(out, "-") != 0) /* one line, like convert's */
+        fprintf(stderr,
+                "vmsim trace synth: %s: %" PRIu64 " data accesses%s over %" PRIu64
+                " KiB, %u bytes each, seed %" PRIu64 "\n",
+                out, o->accesses, o->fetch ? " (each after a fetch)" : "", o->footprint >> 10,
+                o->size, o->seed);
     return rc;
 }
 
@@ -482,9 +498,14 @@ static int synth_main(int argc, char **argv)
 
 int trace_main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "convert") == 0)
+    /* argv[0] names the program in getopt's messages */
+    if (argc > 1 && strcmp(argv[1], "convert") == 0) {
+        argv[1] = "vmsim trace convert";
         return convert_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "synth") == 0)
+    }
+    if (argc > 1 && strcmp(argv[1], "synth") == 0) {
+        argv[1] = "vmsim trace synth";
         return synth_main(argc - 1, argv + 1);
+    }
     return replay_main(argc, argv);
 }

@@ -295,7 +295,7 @@ static const char csv_header[] =
     "dtlb_ways,dtlb_policy,fetch,load,store,modify,itlb_lookups,itlb_hits,itlb_misses,"
     "itlb_hit_rate,itlb_evictions,dtlb_lookups,dtlb_hits,dtlb_misses,dtlb_hit_rate,"
     "dtlb_evictions,walks,entries_read,dirty_walks,ad_writes,faults,faults_resolved,frames_used,"
-    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second";
+    "kernel_lookups,kernel_misses,kernel_walks,seconds,accesses_per_second,vmsim_version";
 
 /* Appended with --frames: the paging spec's figures under its names. */
 static const char csv_paging_header[] =
@@ -350,10 +350,10 @@ void trace_report_csv(FILE *f, const char *name, const struct trace_run_options 
     fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",", r->program.walks, r->program.walk_reads, r->program.dirty_walks,
             r->program.ad_writes, r->program.faults, r->os.faults_resolved, r->os.frames_used);
-    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f",
+    fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.0f,%s",
             r->kernel.dtlb.lookups + r->kernel.itlb.lookups,
             r->kernel.dtlb.misses + r->kernel.itlb.misses, r->kernel.walks, out->seconds,
-            out->seconds > 0 ? (double)total(out) / out->seconds : 0);
+            out->seconds > 0 ? (double)total(out) / out->seconds : 0, vmsim_version());
     if (paging)
         csv_paging(f, opt, r);
     fputc('\n', f);

@@ -49,7 +49,7 @@ static int map_all_regions(struct trace_reader *tr, struct replay *r, FILE *err)
     unsigned n;
     int rc = trace_reader_regions(tr, slot, &n);
     if (rc) {
-        fprintf(err, "%s\n", tr->err);
+        fprintf(err, "%s%s\n", rc == 1 ? "vmsim trace: " : "", tr->err);
         return rc;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -103,8 +103,9 @@ static int run_open(const struct trace_run_options *opt, struct trace_reader *tr
                     struct replay *r, FILE *err)
 {
     int rc = trace_reader_open(tr, opt->path, opt->skip_bad);
+    /* a file that cannot be opened is named after the command; FILE:LINE as it is */
     if (rc) {
-        fprintf(err, "%s\n", tr->err);
+        fprintf(err, "%s%s\n", rc == 1 ? "vmsim trace: " : "", tr->err);
         return rc;
     }
     if (replay_open(r, &opt->replay)) {

@@ -29,12 +29,14 @@ static const char run_usage[] =
     "  --dtlb E,W[,POLICY]  data TLB: E entries, W ways ('full'), policy lru|fifo|random|plru\n"
     "                       (default 64,4,lru)\n"
     "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru)\n"
+    "                       (random takes a seed as a fourth field: 64,4,random,7)\n"
     "  --unified            one TLB (the --dtlb one) for fetches and data\n"
     "  --no-tlb             no TLB at all: every access walks the tables\n"
     "  -h, --help           this text\n"
     "\n"
     "exit status: 0 the scenario ran to its end (faults are results), 2 a malformed\n"
-    "line (FILE:LINE: error: ... on standard error), 1 a host failure.\n";
+    "line (FILE:LINE: error: ... on standard error) or a bad option, 1 anything else\n"
+    "(cannot open FILE, out of memory).\n";
 
 static int cmd_run(int argc, char **argv)
 {
@@ -62,7 +64,7 @@ static int cmd_run(int argc, char **argv)
         case 'u': opt.config.split_tlb = false; break;
         case 'n': opt.config.dtlb.entries = opt.config.itlb.entries = 0; break;
         case 'h': fputs(run_usage, stdout); return 0;
-        default: fputs(run_usage, stderr); return 2;
+        default: fputs("(vmsim run --help lists the options)\n", stderr); return 2;
         }
     }
     if (optind != argc - 1) {
@@ -73,7 +75,7 @@ static int cmd_run(int argc, char **argv)
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
         fprintf(stderr, "vmsim run: cannot open %s: %s\n", path, strerror(errno));
-        return 2;
+        return 1; /* as in every command: 2 is for malformed input */
     }
     int rc = scenario_run(in, strcmp(path, "-") == 0 ? "<stdin>" : path, stdout, stderr, &opt);
     if (in != stdin)
@@ -153,5 +155,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* getopt names the program by argv[0]: "vmsim run: unrecognized option" */
+    char program[32];
+    snprintf(program, sizeof program, "vmsim %s", c->name);
+    argv[1] = program;
     return c->run(argc - 1, argv + 1);
 }

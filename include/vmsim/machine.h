@@ -53,8 +53,9 @@ VMSIM_API void vmsim_destroy(vmsim_machine_t *m);
 
 /* More than vmsim_strerror() can say: a sentence on what the last
  * failing call that had something to add ran into, and what to do, e.g.
- * "no process with pid 7 (vmsim_proc_create() makes processes; ...)" or
- * "CR0 0x80000000: PG set while PE is clear".  Calls that fail in a way
+ * "no current process: call vmsim_proc_switch() first (...)", "no
+ * process with pid 7: ...", "a kernel is already booted on this machine
+ * ...", or why the kernel could not resolve a page fault.  Calls that fail in a way
  * the status code already explains, and calls that succeed, leave it as
  * it was, so read it right after the call that failed.  "" when no call
  * has set one; a fixed sentence when m is NULL.  Never NULL.  The kernel

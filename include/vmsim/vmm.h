@@ -582,10 +582,10 @@ typedef struct vmsim_check_problem {
 } vmsim_check_problem_t;
 
 /* What a STALE_TLB problem compares (tlb_rights, table_rights). */
-#define VMSIM_CHECK_RIGHT_MAPPED 0x1u   /* the walk succeeds (always set in tlb_rights) */
+#define VMSIM_CHECK_RIGHT_MAPPED   0x1u /* the walk succeeds (always set in tlb_rights) */
 #define VMSIM_CHECK_RIGHT_WRITABLE 0x2u /* R/W in every level */
-#define VMSIM_CHECK_RIGHT_USER 0x4u     /* U/S in every level */
-#define VMSIM_CHECK_RIGHT_DIRTY 0x8u    /* the leaf's D bit */
+#define VMSIM_CHECK_RIGHT_USER     0x4u /* U/S in every level */
+#define VMSIM_CHECK_RIGHT_DIRTY    0x8u /* the leaf's D bit */
 
 #define VMSIM_CHECK_MAX_PROBLEMS 32
 

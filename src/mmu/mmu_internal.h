@@ -15,8 +15,8 @@
 #ifndef VMSIM_MMU_INTERNAL_H
 #define VMSIM_MMU_INTERNAL_H
 
-#include "detail.h"
 #include "../tlb/tlb_internal.h"
+#include "detail.h"
 #include "vmsim/machine.h"
 #include "vmsim/mmu.h"
 

@@ -28,8 +28,8 @@
  * starts there.  Last, kmem_init() sets up the slab and area allocators
  * (host descriptors only: no frame is taken at boot; see kmalloc.c).
  */
-#include "kmem_internal.h"
 #include "../mmu/detail.h"
+#include "kmem_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -412,10 +412,9 @@ static void check_tlb_entry(struct checker *c, int id, const vmsim_tlb_entry_t *
                         (e->user ? VMSIM_CHECK_RIGHT_USER : 0) |
                         (e->dirty ? VMSIM_CHECK_RIGHT_DIRTY : 0);
         if (t.outcome == VMSIM_OUTCOME_OK)
-            p->table_rights = VMSIM_CHECK_RIGHT_MAPPED |
-                              (t.writable ? VMSIM_CHECK_RIGHT_WRITABLE : 0) |
-                              (t.user ? VMSIM_CHECK_RIGHT_USER : 0) |
-                              (leaf_dirty ? VMSIM_CHECK_RIGHT_DIRTY : 0);
+            p->table_rights =
+                VMSIM_CHECK_RIGHT_MAPPED | (t.writable ? VMSIM_CHECK_RIGHT_WRITABLE : 0) |
+                (t.user ? VMSIM_CHECK_RIGHT_USER : 0) | (leaf_dirty ? VMSIM_CHECK_RIGHT_DIRTY : 0);
     }
 }
 

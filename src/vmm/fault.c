@@ -496,6 +496,7 @@ vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *
     lf->access = f->access;
     lf->mode = f->mode;
     lf->status = rc;
+    vmm_fault_detail(k, lf);
     return rc == VMSIM_OK ? VMSIM_FAULT_RETRY : VMSIM_FAULT_UNHANDLED;
 }
 

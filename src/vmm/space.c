@@ -21,8 +21,8 @@
  * reused.  pid 0 is the kernel's own space (the boot directory), which
  * is current whenever no process is.
  */
-#include "vmm_internal.h"
 #include "../mmu/detail.h"
+#include "vmm_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

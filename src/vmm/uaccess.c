@@ -26,10 +26,7 @@
  */
 #include "vmm_internal.h"
 
-#include <inttypes.h>
 #include <string.h>
-
-#include "../mmu/detail.h"
 
 /* Make pid current; statistics of the switch go to the kernel bank. */
 static vmsim_status_t enter_process(vmsim_kernel_t *k, vmsim_pid_t pid)
@@ -59,15 +56,8 @@ static vmsim_status_t verdict(const vmsim_kernel_t *k, vmsim_mode_t mode, vmsim_
 {
     if (rc != VMSIM_ERR_PAGE_FAULT)
         return rc;
-    const vmsim_kfault_t *f = &k->last_fault;
-    if (f->status == VMSIM_ERR_SEGV)
-        mmu_detail(k->m, f->status,
-                   "pid %d: the %s access at 0x%" PRIx32 " faulted (error code 0x%" PRIx32
-                   ") and no region allows it: vmsim_mmap() or vmsim_mprotect() first",
-                   (int)f->pid, f->mode == VMSIM_USER ? "user" : "supervisor", f->cr2,
-                   f->error_code);
-    if (f->status != VMSIM_OK)
-        return f->status;
+    if (k->last_fault.status != VMSIM_OK)
+        return k->last_fault.status;
     return mode == VMSIM_USER ? VMSIM_ERR_SEGV : VMSIM_ERR_KERNEL;
 }
 

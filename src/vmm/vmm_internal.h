@@ -239,6 +239,10 @@ uint32_t vmm_pte_rights(vmsim_kernel_t *k, const struct vmm_region *r, uint32_t 
 
 /* --- faults (fault.c) --- */
 vmsim_fault_action_t vmm_fault_handler(vmsim_machine_t *m, const vmsim_fault_t *f, void *user);
+
+/* Put an unresolved fault (SEGV, KERNEL, GUARD, OOM) in words in the
+ * machine's error detail (fault_detail.c); other kinds say nothing. */
+void vmm_fault_detail(vmsim_kernel_t *k, const vmsim_kfault_t *f);
 /* Back the page at vaddr of region r as an access would (populate). */
 vmsim_status_t vmm_populate_page(vmsim_kernel_t *k, struct vmm_space *s, const struct vmm_region *r,
                                  uint32_t vaddr);
