@@ -223,10 +223,10 @@ static void refused_cr0_load_prints_gp_and_changes_nothing(void **state)
     expect_after_setup("cr0 0x1\n"                /* paging off again */
                        "cr0 0x80000000\n"         /* PG without PE: #GP */
                        "read sup 0x1000 4\n"
-                       "cr4 0x400000\n",          /* CR4.PKE: #GP */
+                       "cr4 0x1000000\n",         /* CR4.PKS: #GP */
                        "cr0 0x80000000 -> #GP\n"
                        "read sup 0x1000 4 -> ok 0x1000\n"
-                       "cr4 0x400000 -> #GP\n");
+                       "cr4 0x1000000 -> #GP\n");
 }
 
 static void refused_pae_cr3_load_prints_gp(void **state)

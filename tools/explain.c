@@ -244,7 +244,7 @@ static void outcome(FILE *f, const vmsim_translation_t *t)
     default:
         fprintf(f,
                 "  => #PF error code 0x%" PRIx32
-                " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u), CR2 = 0x%" PRIx32 "\n",
+                " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u), CR2 = 0x%" PRIx64 "\n",
                 t->fault.error_code, t->fault.error_code & 1, (t->fault.error_code >> 1) & 1,
                 (t->fault.error_code >> 2) & 1, (t->fault.error_code >> 3) & 1,
                 (t->fault.error_code >> 4) & 1, t->fault.cr2);
@@ -288,7 +288,7 @@ void explain_translation(FILE *f, const vmsim_machine_t *m, const vmsim_translat
     uint64_t cr3 = 0;
     vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
     if (t->paging == VMSIM_PAGING_OFF) {
-        fprintf(f, "  paging is off (CR0.PG = 0): physical = linear = 0x%" PRIx32 "\n", t->vaddr);
+        fprintf(f, "  paging is off (CR0.PG = 0): physical = linear = 0x%" PRIx64 "\n", t->vaddr);
         outcome(f, t);
         return;
     }

@@ -91,22 +91,24 @@ typedef enum vmsim_bank {
 } vmsim_bank_t;
 
 typedef struct vmsim_stats {
-    uint64_t walks;                   /* page walks started: TLB misses, plus walks after a hit
-                                         that could not serve the access (D = 0, rights) */
-    uint64_t walk_reads;              /* page-structure entries read from RAM by walks */
-    uint64_t ad_writes;               /* entries written back to set A and/or D */
-    uint64_t dirty_walks;             /* walks made only because a write hit an entry with D = 0 */
-    uint64_t faults;                  /* page faults raised (before any handler) */
-    uint64_t faults_not_present;      /* ... with P = 0 in the error code */
-    uint64_t faults_protection;       /* ... rights violations (P = 1, RSVD = 0) */
-    uint64_t faults_reserved;         /* ... reserved bit set (RSVD = 1) */
-    uint64_t faults_handled;          /* faults a fault handler resolved (access retried) */
-    uint64_t bus_errors;              /* accesses that reached outside RAM */
-    uint64_t cr3_loads;               /* MOV to CR3 */
-    uint64_t invlpgs;                 /* INVLPG instructions */
-    uint64_t cr_flushes;              /* whole-TLB flushes from CR0/CR4 changes */
-    vmsim_tlb_stats_t dtlb;           /* data (or unified) TLB */
-    vmsim_tlb_stats_t itlb;           /* instruction TLB (all zero when unified) */
+    uint64_t walks;              /* page walks started: TLB misses, plus walks after a hit
+                                    that could not serve the access (D = 0, rights) */
+    uint64_t walk_reads;         /* page-structure entries read from RAM by walks */
+    uint64_t ad_writes;          /* entries written back to set A and/or D */
+    uint64_t dirty_walks;        /* walks made only because a write hit an entry with D = 0 */
+    uint64_t faults;             /* page faults raised (before any handler) */
+    uint64_t faults_not_present; /* ... with P = 0 in the error code */
+    uint64_t faults_protection;  /* ... rights violations (P = 1, RSVD = 0) */
+    uint64_t faults_reserved;    /* ... reserved bit set (RSVD = 1) */
+    uint64_t faults_handled;     /* faults a fault handler resolved (access retried) */
+    uint64_t bus_errors;         /* accesses that reached outside RAM */
+    uint64_t gp_faults;          /* accesses refused with #GP (non-canonical, IA-32e mode) */
+    uint64_t cr3_loads;          /* MOV to CR3 */
+    uint64_t invlpgs;            /* INVLPG instructions */
+    uint64_t invpcids;           /* INVPCID instructions that were not refused */
+    uint64_t cr_flushes;         /* whole-TLB flushes from CR0/CR4 changes */
+    vmsim_tlb_stats_t dtlb;      /* data (or unified) TLB */
+    vmsim_tlb_stats_t itlb;      /* instruction TLB (all zero when unified) */
 } vmsim_stats_t;
 
 /* Copy bank `bank` of the counters into *out.  VMSIM_ERR_NULL,

@@ -75,14 +75,16 @@ typedef struct vmsim_tlb_stats {
 typedef struct vmsim_tlb_entry {
     bool valid;
     uint32_t set, way;
-    uint32_t vaddr;      /* linear base of the page */
+    vmsim_vaddr_t vaddr; /* linear base of the page */
     uint64_t paddr;      /* physical base of the page */
-    uint32_t page_size;  /* 4096, 2 MiB or 4 MiB */
+    uint32_t page_size;  /* 4096, 2 MiB, 4 MiB or 1 GiB */
     bool writable;       /* R/W of every level */
     bool user;           /* U/S of every level */
     bool executable;     /* false when XD applies (PAE with EFER.NXE) */
     bool dirty;          /* the leaf's D bit was set when cached */
     bool global;         /* G set in the leaf while CR4.PGE */
+    unsigned pcid;       /* the PCID current when it was cached (0 without CR4.PCIDE) */
+    unsigned pkey;       /* IA-32e: the protection key of the leaf */
 } vmsim_tlb_entry_t;
 
 /* A TLB config with the given geometry and policy, seed 1. */

@@ -57,13 +57,6 @@ static vmsim_status_t make_tlbs(vmsim_machine_t *m)
     return VMSIM_OK;
 }
 
-static void clear_fast(vmsim_machine_t *m)
-{
-    for (unsigned k = 0; k < FAST_KINDS; k++)
-        for (unsigned i = 0; i < FAST_SLOTS; i++)
-            m->fast[k][i].tag = FAST_NONE;
-}
-
 vmsim_status_t vmsim_create(const vmsim_config_t *cfg, vmsim_machine_t **out)
 {
     vmsim_config_t defaults;
@@ -84,7 +77,7 @@ vmsim_status_t vmsim_create(const vmsim_config_t *cfg, vmsim_machine_t **out)
     m->maxphyaddr = cfg->maxphyaddr;
     m->st = &m->stats[VMSIM_BANK_PROGRAM];
     m->fast_on = cfg->fast_path;
-    clear_fast(m);
+    mmu_clear_fast(m);
     void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) {
