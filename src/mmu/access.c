@@ -453,14 +453,13 @@ struct quick {
     uint64_t pbase;    /* physical base of the 4 KiB page */
     unsigned rights;   /* TLB_* bits for the way */
     unsigned pkey;     /* the leaf's protection key */
-    unsigned n_levels; /* entries read */
 };
 
 /* The first table: CR3's, or the PAE PDPTE register's. */
 static inline __attribute__((always_inline)) bool quick_root(const vmsim_machine_t *m,
                                                              vmsim_vaddr_t vaddr, uint64_t *table)
 {
-    if (!m->walk.fmt->has_pdpte) {
+    if (!m->walk.has_pdpte) {
         *table = m->cr3 & m->walk.root_mask;
         return true;
     }
@@ -503,7 +502,6 @@ quick_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t access,
         return false;
     q->rights |= (entry & VMSIM_PTE_D ? TLB_D : 0) |
                  ((entry & VMSIM_PTE_G) && (m->cr4 & VMSIM_CR4_PGE) ? TLB_G : 0);
-    q->n_levels = (unsigned)(l - wm->lv) + 1;
     return true;
 }
 
@@ -539,7 +537,7 @@ quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, vm
                              : quick_walk(m, vaddr, access, mode, 8, &q)))
         return false;
     m->st->walks++;
-    m->st->walk_reads += q.n_levels;
+    m->st->walk_reads += m->walk.n_levels; /* a 4 KiB leaf: every level read */
     if (tlb) {
         tlb->st->misses++;
         fast_set(m, tlb, tlb_fill(tlb, vaddr, 12, q.pbase, q.rights, q.pkey), access, mode, vaddr);

@@ -53,6 +53,7 @@ struct level_masks {
 struct walk_masks {
     const struct paging_format *fmt; /* NULL when paging is off */
     unsigned n_levels, width;
+    bool has_pdpte;      /* PAE: the root is a PDPTE register */
     struct level_masks lv[5];
     uint64_t root_mask;  /* CR3 bits that locate the top table (not PAE) */
     uint64_t table_addr; /* entry bits that hold the next table's address */
@@ -133,8 +134,15 @@ unsigned mmu_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t 
  * bits) and the leaf's protection key; VMSIM_WHY_NONE when the access is
  * allowed.  *pk is set when the key forbids the access, also when an
  * ordinary right forbids it too (the reason is then the ordinary one). */
-vmsim_fault_reason_t mmu_check_rights(const vmsim_machine_t *m, vmsim_access_t access,
-                                      vmsim_mode_t mode, unsigned rights, unsigned pkey, bool *pk);
+static inline vmsim_fault_reason_t mmu_check_rights(const vmsim_machine_t *m,
+                                                    vmsim_access_t access, vmsim_mode_t mode,
+                                                    unsigned rights, unsigned pkey, bool *pk);
+
+/* Does protection key `pkey` forbid this access to a page with `rights`
+ * (SDM 4.6.2: data accesses to user-mode pages; AD forbids any, WD a user
+ * write and, with CR0.WP, a supervisor write)?  Only while m->walk.pke. */
+bool mmu_pkey_forbids(const vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                      unsigned rights, unsigned pkey);
 
 /* Fill in t->fault for `reason` at `level`; `pk` adds the PK bit. */
 void mmu_make_fault(const vmsim_machine_t *m, vmsim_translation_t *t, vmsim_fault_reason_t reason,
@@ -170,6 +178,41 @@ static inline vmsim_status_t mmu_check_vaddr(const vmsim_machine_t *m, vmsim_vad
         (vmsim_vaddr_t)((int64_t)(last << sh) >> sh) != last)
         return VMSIM_ERR_GP;
     return VMSIM_OK;
+}
+
+static inline vmsim_fault_reason_t mmu_ordinary_rights(const vmsim_machine_t *m,
+                                                       vmsim_access_t access, vmsim_mode_t mode,
+                                                       unsigned rights)
+{
+    bool writable = rights & TLB_W, user = rights & TLB_U, xd = rights & TLB_XD;
+    if (mode == VMSIM_USER) {
+        if (!user)
+            return VMSIM_WHY_USER_TO_SUP;
+        if (access == VMSIM_WRITE && !writable)
+            return VMSIM_WHY_READ_ONLY;
+        if (access == VMSIM_FETCH && xd)
+            return VMSIM_WHY_XD;
+        return VMSIM_WHY_NONE;
+    }
+    if (access == VMSIM_FETCH) {
+        if (user && (m->cr4 & VMSIM_CR4_SMEP))
+            return VMSIM_WHY_SMEP;
+        return xd ? VMSIM_WHY_XD : VMSIM_WHY_NONE;
+    }
+    if (user && (m->cr4 & VMSIM_CR4_SMAP) && !m->ac)
+        return VMSIM_WHY_SMAP;
+    if (access == VMSIM_WRITE && !writable && (m->cr0 & VMSIM_CR0_WP))
+        return VMSIM_WHY_READ_ONLY;
+    return VMSIM_WHY_NONE;
+}
+
+static inline vmsim_fault_reason_t mmu_check_rights(const vmsim_machine_t *m,
+                                                    vmsim_access_t access, vmsim_mode_t mode,
+                                                    unsigned rights, unsigned pkey, bool *pk)
+{
+    vmsim_fault_reason_t why = mmu_ordinary_rights(m, access, mode, rights);
+    *pk = m->walk.pke && mmu_pkey_forbids(m, access, mode, rights, pkey);
+    return why == VMSIM_WHY_NONE && *pk ? VMSIM_WHY_PKEY : why;
 }
 
 static inline bool ram_contains(const vmsim_machine_t *m, uint64_t paddr, uint64_t len)

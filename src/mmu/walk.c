@@ -136,6 +136,7 @@ void mmu_update_mode(vmsim_machine_t *m)
     w->fmt = f;
     w->n_levels = f->n_levels;
     w->width = f->entry_width;
+    w->has_pdpte = f->has_pdpte;
     for (unsigned i = 0; i < f->n_levels; i++) {
         w->lv[i].level = f->levels[i].level;
         w->lv[i].shift = f->levels[i].shift;
@@ -162,38 +163,10 @@ static bool pkey_forbids(const vmsim_machine_t *m, vmsim_access_t access, vmsim_
     return access == VMSIM_WRITE && (kr & 2) && (mode == VMSIM_USER || (m->cr0 & VMSIM_CR0_WP));
 }
 
-static vmsim_fault_reason_t ordinary_rights(const vmsim_machine_t *m, vmsim_access_t access,
-                                            vmsim_mode_t mode, unsigned rights)
+bool mmu_pkey_forbids(const vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                      unsigned rights, unsigned pkey)
 {
-    bool writable = rights & TLB_W, user = rights & TLB_U, xd = rights & TLB_XD;
-    if (mode == VMSIM_USER) {
-        if (!user)
-            return VMSIM_WHY_USER_TO_SUP;
-        if (access == VMSIM_WRITE && !writable)
-            return VMSIM_WHY_READ_ONLY;
-        if (access == VMSIM_FETCH && xd)
-            return VMSIM_WHY_XD;
-        return VMSIM_WHY_NONE;
-    }
-    if (access == VMSIM_FETCH) {
-        if (user && (m->cr4 & VMSIM_CR4_SMEP))
-            return VMSIM_WHY_SMEP;
-        return xd ? VMSIM_WHY_XD : VMSIM_WHY_NONE;
-    }
-    if (user && (m->cr4 & VMSIM_CR4_SMAP) && !m->ac)
-        return VMSIM_WHY_SMAP;
-    if (access == VMSIM_WRITE && !writable && (m->cr0 & VMSIM_CR0_WP))
-        return VMSIM_WHY_READ_ONLY;
-    return VMSIM_WHY_NONE;
-}
-
-vmsim_fault_reason_t mmu_check_rights(const vmsim_machine_t *m, vmsim_access_t access,
-                                      vmsim_mode_t mode, unsigned rights, unsigned pkey, bool *pk)
-{
-    vmsim_fault_reason_t why = ordinary_rights(m, access, mode, rights);
-    *pk = m->walk.pke && access != VMSIM_FETCH && (rights & TLB_U) &&
-          pkey_forbids(m, access, mode, pkey);
-    return why == VMSIM_WHY_NONE && *pk ? VMSIM_WHY_PKEY : why;
+    return access != VMSIM_FETCH && (rights & TLB_U) && pkey_forbids(m, access, mode, pkey);
 }
 
 void mmu_make_fault(const vmsim_machine_t *m, vmsim_translation_t *t, vmsim_fault_reason_t reason,

@@ -202,9 +202,10 @@ static inline void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
 {
     unsigned code = (unsigned)(w->key & TLB_CODE_MASK);
     drop_fast(t, w);
-    if (code != TLB_SIZE_4K)
+    if (code != TLB_SIZE_4K) {
         t->n_large--;
-    t->n_code[code]--;
+        t->n_code[code]--;
+    }
     if (w->rights & TLB_G)
         t->n_global--;
     t->n_valid--;
@@ -231,9 +232,10 @@ static inline struct tlb_way *fill_way(struct tlb *t, struct tlb_way *w, uint32_
     w->pkey = (uint8_t)pkey;
     w->pbase = pbase;
     w->used = w->filled = ++t->clock;
-    if (code != TLB_SIZE_4K)
+    if (code != TLB_SIZE_4K) {
         t->n_large++;
-    t->n_code[code]++;
+        t->n_code[code]++;
+    }
     if (rights & TLB_G)
         t->n_global++;
     t->n_valid++;
@@ -309,7 +311,7 @@ struct tlb_way *tlb_find_other(const struct tlb *t, vmsim_vaddr_t vaddr)
 {
     bool globals = t->pcids_on && t->n_global;
     for (unsigned code = TLB_SIZE_4K; code < TLB_SIZE_CODES; code++) {
-        if (!t->n_code[code])
+        if (code != TLB_SIZE_4K && !t->n_code[code])
             continue;
         uint64_t vpn = tlb_vpn(vaddr, tlb_code_shift(code));
         struct tlb_way *w = NULL;
@@ -326,7 +328,7 @@ struct tlb_way *tlb_find_other(const struct tlb *t, vmsim_vaddr_t vaddr)
 void tlb_invalidate_page(struct tlb *t, vmsim_vaddr_t vaddr, uint64_t tag, bool globals)
 {
     for (unsigned code = TLB_SIZE_4K; code < TLB_SIZE_CODES && t->n_valid; code++) {
-        if (!t->n_code[code])
+        if (code != TLB_SIZE_4K && !t->n_code[code])
             continue;
         uint64_t vpn = tlb_vpn(vaddr, tlb_code_shift(code));
         uint64_t want = vpn << TLB_VPN_SHIFT | code;

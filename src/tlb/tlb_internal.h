@@ -121,7 +121,7 @@ struct tlb {
     uint32_t n_sets, set_mask, n_ways;
     uint32_t rng;
     uint32_t n_large;                /* valid 2 MiB / 4 MiB / 1 GiB entries */
-    uint32_t n_code[TLB_SIZE_CODES]; /* valid entries per size code */
+    uint32_t n_code[TLB_SIZE_CODES]; /* valid large entries per size code (4 KiB not counted) */
     uint32_t n_global;               /* valid global entries */
     uint32_t n_valid;
     uint64_t tag;  /* the current PCID << TLB_PCID_SHIFT (set by the MMU) */
