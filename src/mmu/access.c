@@ -661,7 +661,7 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     if (!buf && len && access != VMSIM_WRITE)
         return VMSIM_ERR_NULL;
     if ((unsigned)mode > VMSIM_USER || (len && vaddr + (len - 1) < vaddr) ||
-        (len && !m->walk.long_mode && vaddr + (len - 1) > 0xffffffffu))
+        (!m->walk.long_mode && (vaddr > 0xffffffffu || (len && vaddr + (len - 1) > 0xffffffffu))))
         return VMSIM_ERR_INVALID;
     while (done < len && rc == VMSIM_OK) {
         vmsim_vaddr_t va = vaddr + done;
