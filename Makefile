@@ -1,6 +1,8 @@
 # The two commands of the quick start, and a few more.
 #
 #   make demo   install what is missing, build, and run the main job
+#   make install PREFIX=DIR   the library, headers, CMake package, .pc,
+#               the vmsim program, its man page and the docs and examples
 #   make test   install what is missing, build, run every ctest suite,
 #               then every suite again under valgrind memcheck
 #   make fuzz   build the libFuzzer targets (clang, the `fuzz` preset) and
@@ -90,8 +92,17 @@ bench: build
 docs: configure
 	cmake --build $(BUILD) --target docs
 
-install: build
-	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+# Install builds only what it installs (the library, static and shared,
+# and the vmsim program) in a tree of its own: no tests, benchmarks or
+# workloads.  PREFIX=DIR installs elsewhere than /usr/local.
+INSTALL_BUILD ?= build/install
+install:
+	@bash .ci/install-deps.sh cmake ninja-build gcc pkg-config zlib1g-dev
+	@cmake -S . -B $(INSTALL_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+	  -DCMAKE_INSTALL_PREFIX=$(or $(PREFIX),/usr/local) -DVMSIM_BUILD_TESTS=OFF \
+	  -DVMSIM_BUILD_BENCH=OFF -DVMSIM_BUILD_EXAMPLES=OFF $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	cmake --install $(INSTALL_BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -92,6 +92,11 @@ static int run(vmsim_machine_t *m)
     vmsim_status_t rc = vmsim_check(k, &rep);
     printf("vmsim_check: %s (%u spaces, %u frames, %u TLB entries examined)\n",
            rc == VMSIM_OK ? "clean" : "PROBLEMS", rep.n_spaces, rep.n_frames, rep.n_tlb_entries);
+    for (uint32_t i = 0; i < rep.n_stored; i++) {
+        char line[256];
+        vmsim_check_problem_format(&rep.problems[i], line, sizeof line);
+        printf("  %s\n", line);
+    }
     vmsim_kernel_shutdown(k);
     return rc == VMSIM_OK ? 0 : 1;
 }

@@ -96,6 +96,11 @@ int main(void)
            ks.n_caches, ks.slabs, ks.slab_pages, ks.kmallocs, ks.double_frees);
     vmsim_status_t checked = vmsim_check(k, &report);
     printf("vmsim_check: %s\n", vmsim_status_name(checked));
+    for (uint32_t i = 0; i < report.n_stored; i++) {
+        char line[256];
+        vmsim_check_problem_format(&report.problems[i], line, sizeof line);
+        printf("  %s\n", line);
+    }
     vmsim_kernel_shutdown(k);
     vmsim_destroy(m);
     return bad || checked != VMSIM_OK;

@@ -94,10 +94,9 @@ static inline void krig_up_proc(struct krig *f, uint64_t ram, const vmsim_kernel
 static inline void print_problems(const vmsim_check_report_t *rep)
 {
     for (uint32_t i = 0; i < rep->n_stored; i++) {
-        const vmsim_check_problem_t *p = &rep->problems[i];
-        print_message("problem: %s pid %d vaddr %08x pfn %u expected %llx actual %llx\n",
-                      vmsim_check_kind_text(p->kind), p->pid, p->vaddr, p->pfn,
-                      (unsigned long long)p->expected, (unsigned long long)p->actual);
+        char line[256];
+        vmsim_check_problem_format(&rep->problems[i], line, sizeof line);
+        print_message("problem: %s\n", line);
     }
 }
 

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <string.h>
 #include <vmsim/vmsim.h>
 
 #include "kernel_rig.h"
@@ -93,9 +95,15 @@ static void boot_refuses(void **state)
     vmsim_kernel_config_default(&cfg);
     cfg.flush_threshold = 1000;
     assert_int_equal(vmsim_kernel_boot(m, &cfg, &k), VMSIM_ERR_INVALID);
+    assert_non_null(strstr(vmsim_error_detail(m), "flush_threshold 1000"));
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k), VMSIM_OK);
     vmsim_kernel_t *k2 = NULL;
     assert_int_equal(vmsim_kernel_boot(m, NULL, &k2), VMSIM_ERR_BUSY);
+    assert_non_null(strstr(vmsim_error_detail(m), "a kernel is already booted on this machine"));
+    /* a pid that does not exist: the detail says where pids come from */
+    assert_int_equal(vmsim_proc_switch(k, 99), VMSIM_ERR_NOT_FOUND);
+    assert_non_null(strstr(vmsim_error_detail(m), "no process with pid 99"));
+    assert_non_null(strstr(vmsim_error_detail(NULL), "NULL"));
     vmsim_kernel_shutdown(k);
     vmsim_kernel_shutdown(NULL);
     vmsim_destroy(m);

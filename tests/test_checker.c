@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <string.h>
 #include <vmsim/vmsim.h>
 
 #include "kernel_rig.h"
@@ -82,6 +84,19 @@ static void refcount_off_by_one(void **state)
     assert_int_equal(p.pfn, q.pfn);
     assert_int_equal(p.expected, 1);
     assert_int_equal(p.actual, 2);
+    char line[128], want[128];
+    snprintf(want, sizeof want,
+             "REFCOUNT frame 0x%x: refcount 2, but its mappings and kernel holds account for 1",
+             q.pfn);
+    size_t n = vmsim_check_problem_format(&p, line, sizeof line);
+    assert_string_equal(line, want);
+    /* cut to fit, as snprintf: the return value is the whole length */
+    assert_int_equal(vmsim_check_problem_format(&p, line, 9), n);
+    assert_string_equal(line, "REFCOUNT");
+    assert_int_equal(vmsim_check_problem_format(&p, NULL, 0), n);
+    assert_int_equal(vmsim_check_problem_format(NULL, line, sizeof line), 0);
+    assert_string_equal(vmsim_check_kind_name(VMSIM_CHECK_REFCOUNT), "REFCOUNT");
+    assert_string_equal(vmsim_check_kind_name((vmsim_check_kind_t)999), "?");
     vmsim_pmm_put(vmsim_kernel_pmm(f.k), q.pfn, NULL);
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
     krig_halt(f.k);
@@ -121,13 +136,27 @@ static void pte_changed_without_invlpg(void **state)
     vmsim_bus_write32(f.m, addr, pte & ~VMSIM_PTE_RW);
     vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
     assert_int_equal(p.vaddr, a + 2 * PAGE);
+    /* the line says which right differs, not two equal addresses */
+    char line[256], want[256];
+    snprintf(want, sizeof want,
+             "STALE_TLB pid %d vaddr 0x%x: the DTLB says frame 0x%x writable, the page tables "
+             "say frame 0x%x read-only (a PTE's rights changed without INVLPG)",
+             (int)f.pid, a + 2 * PAGE, pte >> 12, pte >> 12);
+    assert_int_equal(vmsim_check_problem_format(&p, line, sizeof line), strlen(want));
+    assert_string_equal(line, want);
     vmsim_invlpg(f.m, a + 2 * PAGE); /* what the kernel should have done */
     assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
     /* and pointing it at another frame */
     vmsim_bus_write32(f.m, addr, pte);
     vmsim_write32(f.m, VMSIM_USER, a + 2 * PAGE, 1);
     vmsim_bus_write32(f.m, addr, (pte & 0xfff) | ((pte & ~0xfffu) + PAGE));
-    expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
+    p = expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
+    snprintf(want, sizeof want,
+             "STALE_TLB pid %d vaddr 0x%x: the DTLB says frame 0x%x, the page tables say frame "
+             "0x%x (a mapping changed without INVLPG)",
+             (int)f.pid, a + 2 * PAGE, pte >> 12, (pte >> 12) + 1);
+    vmsim_check_problem_format(&p, line, sizeof line);
+    assert_string_equal(line, want);
     krig_halt(f.k);
 }
 

@@ -8,6 +8,7 @@
  * What this suite proves:
  *   - `vmsim --help`, `vmsim help run`, `vmsim run --help` and
  *     `vmsim version` succeed and print on standard output only;
+ *   - `vmsim help` with an unknown command lists the commands;
  *   - an unknown command, a missing or nonexistent scenario file, an
  *     unknown option and every kind of bad --dtlb/--itlb spec exit with
  *     status 2 and say why on standard error, printing nothing on
@@ -203,6 +204,7 @@ static void unknown_or_missing_command_exits_2(void **state)
     (void)state;
     expect_usage_error(VMSIM(NULL, "frobnicate"), "unknown command 'frobnicate'");
     expect_usage_error(VMSIM(NULL, "help", "frobnicate"), "no command 'frobnicate'");
+    expect_usage_error(VMSIM(NULL, "help", "frobnicate"), "commands:\n  run ");
     expect_usage_error(run_vmsim(NULL, (const char *const[]){NULL}), "usage: vmsim");
 }
 

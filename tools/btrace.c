@@ -85,16 +85,28 @@ static int parse_fixed(struct btrace_reader *br, const uint8_t *p)
     return 0;
 }
 
+/* Was chunk given to one of the first n regions? (n < 767: quadratic is fine) */
+static bool chunk_taken(const struct btrace_header *h, uint32_t n, uint64_t chunk)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (h->chunk[i] == chunk)
+            return true;
+    return false;
+}
+
 static int parse_regions(struct btrace_reader *br, const uint8_t *p)
 {
     uint8_t seen[FOLD_SLOTS] = {0};
     for (uint32_t i = 0; i < br->h.n_regions; i++, p += 16) {
         uint32_t slot = get32(p);
+        uint64_t chunk = get64(p + 8);
         if (slot < FOLD_FIRST_SLOT || slot > FOLD_LAST_SLOT || seen[slot])
             return bad_header(br, "a region slot is out of range or repeated");
+        if (chunk_taken(&br->h, i, chunk))
+            return bad_header(br, "the region table gives one chunk to two slots");
         seen[slot] = 1;
         br->h.slot[i] = slot;
-        br->h.chunk[i] = get64(p + 8);
+        br->h.chunk[i] = chunk;
     }
     return 0;
 }
@@ -286,23 +298,34 @@ static void encode_header(const struct btrace_writer *w, const struct fold *f, u
     }
 }
 
-int btrace_create(struct btrace_writer *w, const char *path)
+int btrace_create_on(struct btrace_writer *w, FILE *f, const char *name)
 {
     memset(w, 0, sizeof *w);
-    w->name = path;
+    w->name = name;
+    w->f = f;
     w->buf = calloc(BUF_SIZE, 1);
     if (!w->buf) {
-        snprintf(w->err, sizeof w->err, "%s: out of memory", path);
-        return -1;
-    }
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        wfail(w, "create");
-        free(w->buf);
+        snprintf(w->err, sizeof w->err, "%s: out of memory", name);
         return -1;
     }
     encode_header(w, NULL, w->buf);
     w->len = BTRACE_DATA_OFFSET;
+    return 0;
+}
+
+int btrace_create(struct btrace_writer *w, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        memset(w, 0, sizeof *w);
+        w->name = path;
+        return wfail(w, "create");
+    }
+    if (btrace_create_on(w, f, path)) {
+        fclose(f);
+        return -1;
+    }
+    w->own_file = true;
     return 0;
 }
 
@@ -338,6 +361,17 @@ int btrace_write(struct btrace_writer *w, const struct trace_access *a, size_t n
     return 0;
 }
 
+/* Close the file if the writer opened it, else just flush it. */
+static int release_file(struct btrace_writer *w, int rc)
+{
+    if ((w->own_file ? fclose(w->f) : fflush(w->f)) != 0 && !rc)
+        rc = wfail(w, "close");
+    w->f = NULL;
+    free(w->buf);
+    w->buf = NULL;
+    return rc;
+}
+
 int btrace_finish(struct btrace_writer *w, const struct fold *f)
 {
     int rc = flush_buf(w);
@@ -349,19 +383,11 @@ int btrace_finish(struct btrace_writer *w, const struct fold *f)
         if (fwrite(w->buf, 1, BTRACE_DATA_OFFSET, w->f) != BTRACE_DATA_OFFSET)
             rc = wfail(w, "write the header");
     }
-    if (fclose(w->f) != 0 && !rc)
-        rc = wfail(w, "close");
-    w->f = NULL;
-    free(w->buf);
-    w->buf = NULL;
-    return rc;
+    return release_file(w, rc);
 }
 
 void btrace_abandon(struct btrace_writer *w)
 {
     if (w->f)
-        fclose(w->f);
-    w->f = NULL;
-    free(w->buf);
-    w->buf = NULL;
+        release_file(w, -1);
 }

@@ -90,6 +90,7 @@ struct btrace_writer {
     uint64_t n_units;
     uint64_t n_access[TRACE_KINDS];
     bool prev_split;
+    bool own_file; /* opened by btrace_create, closed by finish/abandon */
     char err[320];
 };
 
@@ -97,14 +98,20 @@ struct btrace_writer {
  * 0, or -1 with w->err. */
 int btrace_create(struct btrace_writer *w, const char *path);
 
+/* Write to `f`, open for writing and seekable (a regular file), which
+ * the caller closes: finish and abandon only flush it.  Returns 0, or -1
+ * with w->err (out of memory). */
+int btrace_create_on(struct btrace_writer *w, FILE *f, const char *name);
+
 /* Append items.  Returns 0, or -1 with w->err (write error). */
 int btrace_write(struct btrace_writer *w, const struct trace_access *a, size_t n);
 
-/* Flush, write the header with the region table of `f`, close.
+/* Flush, write the header with the region table of `f`, close (or
+ * flush, with btrace_create_on).
  * Returns 0, or -1 with w->err. */
 int btrace_finish(struct btrace_writer *w, const struct fold *f);
 
-/* Close without finishing (the file stays marked unfinished). */
+/* Close (or flush) without finishing (the file stays marked unfinished). */
 void btrace_abandon(struct btrace_writer *w);
 
 #endif

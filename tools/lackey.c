@@ -148,9 +148,10 @@ static int parse_lines(struct lackey *lk, const char **pp, const char *lim, stru
     while (p < lim && k < max && rc == 0) {
         const char *line = p;
         unsigned kind;
+        /* p[1] before p[2]: the line may be one byte and its newline */
         if (p[0] == 'I' && p[1] == ' ' && p[2] == ' ')
             kind = TRACE_FETCH;
-        else if (p[0] == ' ' && p[2] == ' ' && data_kind_plus1[(uint8_t)p[1]])
+        else if (p[0] == ' ' && data_kind_plus1[(uint8_t)p[1]] && p[2] == ' ')
             kind = data_kind_plus1[(uint8_t)p[1]] - 1u;
         else if (valgrind_line(p)) {
             p = (const char *)memchr(p, '\n', (size_t)(lim - p)) + 1;

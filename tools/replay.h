@@ -6,7 +6,7 @@
  *                                  |              (vmsim_fetch32 / read8 / write8)
  *                                  +--> REGION --> replay_os_map (the kernel)
  *
- * The counting rules are shared/spec/tlb.md's: an access that covers k
+ * The counting rules are docs/tlb-counting.md's: an access that covers k
  * pages is k accesses of one byte, one per page, lowest first, so the
  * MMU makes exactly k lookups; M is a read of its pages, then a write of
  * them; a fetch goes to the instruction TLB.  A retry after a page fault

@@ -1,5 +1,5 @@
 /*
- * scenario.h - running scenario files (shared/spec/scenario.md).
+ * scenario.h - running scenario files (docs/scenario-language.md).
  *
  * The parser and executor live apart from main() so the test suites can
  * drive them with in-memory streams.

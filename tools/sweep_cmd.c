@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli_tlb.h"
+#include "out_file.h"
 #include "sweep.h"
 #include "sweep_plot.h"
 #include "trace_cmd.h"
@@ -25,7 +26,7 @@ const char sweep_usage[] =
     "\n"
     "Simulate many TLB configurations in one pass over a trace (lackey text, plain or\n"
     "gzip, or binary) and print one row per configuration.  The counts are those\n"
-    "`vmsim trace --populate` gives for each configuration alone (shared/spec/tlb.md);\n"
+    "`vmsim trace --populate` gives for each configuration alone (docs/tlb-counting.md);\n"
     "fully-associative LRU comes from LRU stack distances (Mattson et al. 1970), all\n"
     "sizes at once.  With split TLBs each configuration is used for both the\n"
     "instruction and the data TLB.\n"
@@ -314,33 +315,52 @@ static int pump(struct trace_reader *tr, struct sweep *s)
     return rc;
 }
 
+static int write_csv_file(const struct sweep_opts *o, const struct sweep *s)
+{
+    struct out_file of;
+    int rc = out_open(&of, o->csv, &o->path, 1, "", 0);
+    if (rc == 0) {
+        sweep_write_csv(of.f, s);
+        rc = out_commit(&of);
+    }
+    if (rc)
+        fprintf(stderr, "vmsim sweep: --csv: %s\n", of.err);
+    return rc ? 1 : 0;
+}
+
 static int outputs(const struct sweep_opts *o, const struct sweep *s, bool binary, double secs)
 {
     bool csv_only = o->csv && strcmp(o->csv, "-") == 0;
     if (!csv_only)
         print_table(stdout, o, s, binary, secs);
-    if (o->csv) {
-        FILE *f = csv_only ? stdout : fopen(o->csv, "w");
-        if (!f) {
-            fprintf(stderr, "vmsim sweep: cannot create %s\n", o->csv);
-            return 1;
-        }
-        sweep_write_csv(f, s);
-        if (f != stdout && fclose(f)) {
-            fprintf(stderr, "vmsim sweep: cannot write %s\n", o->csv);
-            return 1;
-        }
-    }
+    if (o->csv && write_csv_file(o, s))
+        return 1;
     if (o->plot) {
         char title[256];
         snprintf(title, sizeof title, "%s: %s hit rate, %s pages", o->path,
                  !o->split ? "unified TLB" : o->plot_side == SWEEP_FETCH ? "instruction TLB" : "data TLB",
                  o->page_shift == 22 ? "4 MiB" : "4 KiB");
-        int rc = sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, o->plot, title, stderr);
+        int rc =
+            sweep_plot(s, o->split ? o->plot_side : SWEEP_DATA, o->plot, o->path, title, stderr);
         if (rc < 0)
             return 1;
         if (rc == 0 && !csv_only)
             printf("plot: %s\n", o->plot);
+    }
+    return 0;
+}
+
+/* An output named as the trace would replace it: refuse before reading. */
+static int outputs_are_not_the_input(const struct sweep_opts *o)
+{
+    const char *outs[2] = {o->csv, o->plot};
+    const char *names[2] = {"--csv", "--plot"};
+    for (int i = 0; i < 2; i++) {
+        struct out_file of;
+        if (outs[i] && out_is_an_input(&of, outs[i], &o->path, 1)) {
+            fprintf(stderr, "vmsim sweep: %s: %s\n", names[i], of.err);
+            return 2;
+        }
     }
     return 0;
 }
@@ -396,8 +416,11 @@ int sweep_main(int argc, char **argv)
         return bad("no valid TLB configuration in the lists", "");
     }
     if (skipped)
-        fprintf(stderr, "vmsim sweep: left out %zu combinations that are not a valid TLB\n", skipped);
-    rc = run(o, n);
+        fprintf(stderr, "vmsim sweep: left out %zu combinations that are not a valid TLB\n",
+                skipped);
+    rc = outputs_are_not_the_input(o);
+    if (rc == 0)
+        rc = run(o, n);
     free(o);
     return rc;
 }

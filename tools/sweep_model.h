@@ -1,7 +1,7 @@
 /*
  * sweep_model.h - a lean TLB model for sweeping many configurations.
  *
- * It follows shared/spec/tlb.md to the letter for what the sweep needs:
+ * It follows docs/tlb-counting.md to the letter for what the sweep needs:
  * a lookup is a hit or a miss, a miss fills the lowest-numbered invalid
  * way of set vpn mod S, a full set asks the policy (LRU, FIFO, tree-PLRU,
  * xorshift32 random) for a victim.  It holds tags only -- no frames,

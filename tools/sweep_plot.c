@@ -9,6 +9,8 @@
  */
 #include "sweep_plot.h"
 
+#include "out_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,14 +104,28 @@ static void python_script(FILE *p, const char *data, const char *png, const char
 
 static bool have(const char *cmd) { return system(cmd) == 0; }
 
-int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *title, FILE *err)
+/* Quotes, backslashes and control characters would end the strings of
+ * the plotting script early: a name with one is refused, a title gets
+ * '?' instead. */
+static bool script_safe(const char *s)
 {
-    bool gp = have("command -v gnuplot >/dev/null 2>&1");
-    if (!gp && !have("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1")) {
-        fprintf(err, "vmsim sweep: --plot: neither gnuplot nor Debian's python3-matplotlib is "
-                "installed (apt-get install gnuplot-nox); the CSV has the same figures\n");
-        return 1;
-    }
+    for (; *s; s++)
+        if (*s == '\'' || *s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+static void sanitize_title(const char *title, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", title);
+    for (char *p = buf; *p; p++)
+        if (*p == '\'' || *p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '?';
+}
+
+/* The data file, then the plotting program fed a script on its stdin. */
+static int draw(const struct sweep *s, unsigned side, const char *png, const char *title, bool gp)
+{
     struct curve cv[64];
     size_t n_cv = find_curves(s, cv, 64);
     bool many = false;
@@ -130,7 +146,42 @@ int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char
     }
     if (fd >= 0)
         unlink(data);
-    if (rc)
-        fprintf(err, "vmsim sweep: --plot: %s failed to write %s\n", gp ? "gnuplot" : "python3", png);
+    return rc;
+}
+
+int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *input,
+               const char *title, FILE *err)
+{
+    if (!script_safe(png)) {
+        fprintf(err,
+                "vmsim sweep: --plot: the file name may not contain quotes, backslashes or "
+                "control characters: '%s'\n",
+                png);
+        return -1;
+    }
+    bool gp = have("command -v gnuplot >/dev/null 2>&1");
+    if (!gp && !have("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1")) {
+        fprintf(err, "vmsim sweep: --plot: neither gnuplot nor Debian's python3-matplotlib is "
+                     "installed (apt-get install gnuplot-nox); the CSV has the same figures\n");
+        return 1;
+    }
+    const char *base = strrchr(png, '/') ? strrchr(png, '/') + 1 : png;
+    const char *dot = strrchr(base, '.');
+    struct out_file of;
+    if (out_open(&of, png, &input, 1, dot && strlen(dot) < 16 ? dot : "", 0)) {
+        fprintf(err, "vmsim sweep: --plot: %s\n", of.err);
+        return -1;
+    }
+    char safe_title[256];
+    sanitize_title(title, safe_title, sizeof safe_title);
+    int rc = draw(s, side, of.temp ? of.temp : png, safe_title, gp);
+    if (rc) {
+        out_discard(&of);
+        fprintf(err, "vmsim sweep: --plot: %s failed to write %s\n", gp ? "gnuplot" : "python3",
+                png);
+    } else if (out_commit(&of)) {
+        fprintf(err, "vmsim sweep: --plot: %s\n", of.err);
+        rc = -1;
+    }
     return rc;
 }

@@ -14,8 +14,12 @@
 #include "sweep.h"
 
 /* Plot the hit rates of `side` of every row of `s` into `png`, titled
- * `title`.  Returns 0 when the PNG was written, 1 when no plotting tool
- * is installed (a message on err), -1 when plotting failed. */
-int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *title, FILE *err);
+ * `title`.  The picture is drawn into a temporary file renamed over
+ * `png` on success; `png` may not be the trace `input` (out_file.h).
+ * Returns 0 when the PNG was written, 1 when no plotting tool is
+ * installed (a message on err), -1 when plotting failed or `png` was
+ * refused (a message on err). */
+int sweep_plot(const struct sweep *s, unsigned side, const char *png, const char *input,
+               const char *title, FILE *err);
 
 #endif

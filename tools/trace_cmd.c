@@ -14,6 +14,7 @@
 
 #include "btrace.h"
 #include "cli_tlb.h"
+#include "out_file.h"
 #include "synth.h"
 #include "trace_cmd.h"
 #include "trace_opts.h"
@@ -29,7 +30,7 @@ const char trace_usage[] =
     "of the 4 MiB regions the trace touches (docs/trace-format.md, 'Folding'), its\n"
     "pages come by demand paging, and every access goes through the MMU and the\n"
     "TLBs; instruction fetches use the instruction TLB.  Counting follows\n"
-    "shared/spec/tlb.md.  FILE is Valgrind lackey output (valgrind --tool=lackey\n"
+    "docs/tlb-counting.md.  FILE is Valgrind lackey output (valgrind --tool=lackey\n"
     "--trace-mem=yes), plain or gzip, or a binary trace from `vmsim trace convert`\n"
     "(much faster to replay).\n"
     "\n"
@@ -138,6 +139,9 @@ static int replay_main(int argc, char **argv)
 
 /* --- convert --- */
 
+/* The fold of a binary input's region table; NULL when out of memory
+ * or when the table is not one slot per chunk (the reader refuses such
+ * a table, so that is a bug). */
 static struct fold *fold_of_binary(const struct trace_reader *r)
 {
     struct fold *f = malloc(sizeof *f);
@@ -145,7 +149,10 @@ static struct fold *fold_of_binary(const struct trace_reader *r)
         return NULL;
     fold_init(f);
     for (unsigned i = 0; i < r->br.h.n_regions; i++)
-        fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]);
+        if (fold_assign(f, r->br.h.chunk[i], r->br.h.slot[i]) != 0) {
+            free(f);
+            return NULL;
+        }
     return f;
 }
 
@@ -168,39 +175,70 @@ static int convert_pump(struct trace_reader *r, struct btrace_writer *w)
     return rc;
 }
 
+static void convert_summary(const struct trace_reader *r, const struct btrace_writer *w,
+                            const char *out, double t0)
+{
+    const uint64_t *a = w->n_access;
+    fprintf(stderr,
+            "vmsim trace convert: %s: %" PRIu64 " accesses (%" PRIu64 " I, %" PRIu64 " L, %" PRIu64
+            " S, %" PRIu64 " M) in %u regions, %.2f s\n",
+            out, a[0] + a[1] + a[2] + a[3], a[0], a[1], a[2], a[3],
+            r->binary ? r->br.h.n_regions : r->fold.n_used, trace_now() - t0);
+    char first[256];
+    uint64_t skipped = trace_reader_skipped(r, first, sizeof first);
+    if (skipped)
+        fprintf(stderr, "vmsim trace convert: skipped %" PRIu64 " malformed lines; the first: %s\n",
+                skipped, first);
+}
+
+/* Read the whole input into w; 0, or the exit status with the message printed. */
+static int convert_body(struct trace_reader *r, struct btrace_writer *w, const char *out)
+{
+    double t0 = trace_now();
+    int rc = convert_pump(r, w);
+    struct fold *bf = r->binary ? fold_of_binary(r) : NULL;
+    if (!rc && r->binary && !bf) {
+        fprintf(stderr, "vmsim trace convert: out of memory, or a region table that is not one "
+                        "slot per chunk\n");
+        rc = 1;
+    }
+    if (rc || btrace_finish(w, r->binary ? bf : &r->fold)) {
+        if (!rc)
+            fprintf(stderr, "vmsim trace convert: %s\n", w->err);
+        btrace_abandon(w);
+        rc = rc ? rc : 1;
+    } else {
+        convert_summary(r, w, out, t0);
+    }
+    free(bf);
+    return rc;
+}
+
+/* The output is written to a temporary file and renamed over OUT only
+ * when the conversion succeeded (out_file.h). */
 static int convert_run(const char *in, const char *out, bool skip_bad)
 {
+    struct out_file of;
+    int rc = out_open(&of, out, &in, 1, "", OUT_SEEKABLE);
+    if (rc) {
+        fprintf(stderr, "vmsim trace convert: %s\n", of.err);
+        return rc;
+    }
     struct trace_reader *r = calloc(1, sizeof *r);
     struct btrace_writer w;
-    int rc = r ? trace_reader_open(r, in, skip_bad) : 1;
+    rc = r ? trace_reader_open(r, in, skip_bad) : 1;
     if (rc)
         fprintf(stderr, "%s\n", r ? r->err : "vmsim trace convert: out of memory");
-    if (!rc && btrace_create(&w, out)) {
+    if (!rc && btrace_create_on(&w, of.f, out)) {
         fprintf(stderr, "vmsim trace convert: %s\n", w.err);
         rc = 1;
     } else if (!rc) {
-        double t0 = trace_now();
-        rc = convert_pump(r, &w);
-        struct fold *bf = r->binary ? fold_of_binary(r) : NULL;
-        if (rc || btrace_finish(&w, r->binary ? bf : &r->fold)) {
-            if (!rc)
-                fprintf(stderr, "vmsim trace convert: %s\n", w.err);
-            btrace_abandon(&w);
-            rc = rc ? rc : 1;
-        } else {
-            uint64_t *a = w.n_access;
-            fprintf(stderr, "vmsim trace convert: %s: %" PRIu64 " accesses (%" PRIu64 " I, %" PRIu64
-                    " L, %" PRIu64 " S, %" PRIu64 " M) in %u regions, %.2f s\n", out,
-                    a[0] + a[1] + a[2] + a[3], a[0], a[1], a[2], a[3],
-                    r->binary ? r->br.h.n_regions : r->fold.n_used, trace_now() - t0);
-            char first[256];
-            uint64_t skipped = trace_reader_skipped(r, first, sizeof first);
-            if (skipped)
-                fprintf(stderr, "vmsim trace convert: skipped %" PRIu64 " malformed lines; the "
-                        "first: %s\n", skipped, first);
-        }
-        free(bf);
+        rc = convert_body(r, &w, out);
     }
+    if (rc)
+        out_discard(&of);
+    else if ((rc = out_commit(&of)) != 0)
+        fprintf(stderr, "vmsim trace convert: %s\n", of.err);
     if (r)
         trace_reader_close(r);
     free(r);
@@ -272,7 +310,7 @@ static int synth_write_text(struct synth *s, FILE *f)
     return ferror(f) ? 1 : 0;
 }
 
-static int synth_write_binary(struct synth *s, const char *out)
+static int synth_write_binary(struct synth *s, FILE *out, const char *name)
 {
     struct trace_rec rec[1024];
     struct trace_access items[4096];
@@ -280,7 +318,7 @@ static int synth_write_binary(struct synth *s, const char *out)
     struct btrace_writer w;
     size_t n, k;
     fold_init(&f);
-    if (btrace_create(&w, out)) {
+    if (btrace_create_on(&w, out, name)) {
         fprintf(stderr, "vmsim trace synth: %s\n", w.err);
         return 1;
     }
@@ -299,27 +337,26 @@ static int synth_write_binary(struct synth *s, const char *out)
     return 0;
 }
 
+/* The output goes to a temporary file renamed over OUT on success. */
 static int synth_run(const struct synth_options *o, bool text, const char *out)
 {
     char err[160];
     struct synth *s = synth_create(o, err, sizeof err);
     if (!s)
         return usage_error("synth: %s", err);
-    int rc;
-    if (text) {
-        FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
-        if (!f) {
-            fprintf(stderr, "vmsim trace synth: cannot create %s: %s\n", out, strerror(errno));
-            synth_destroy(s);
-            return 1;
-        }
-        rc = synth_write_text(s, f);
-        if ((f != stdout && fclose(f)) || rc) {
-            fprintf(stderr, "vmsim trace synth: cannot write %s\n", out);
-            rc = 1;
-        }
+    struct out_file of;
+    int rc = out_open(&of, out, NULL, 0, "", text ? 0 : OUT_SEEKABLE);
+    if (rc) {
+        fprintf(stderr, "vmsim trace synth: %s\n", of.err);
     } else {
-        rc = synth_write_binary(s, out);
+        rc = text ? synth_write_text(s, of.f) : synth_write_binary(s, of.f, out);
+        if (rc) {
+            if (text)
+                fprintf(stderr, "vmsim trace synth: cannot write %s\n", out);
+            out_discard(&of);
+        } else if ((rc = out_commit(&of)) != 0) {
+            fprintf(stderr, "vmsim trace synth: %s\n", of.err);
+        }
     }
     synth_destroy(s);
     return rc;

@@ -16,7 +16,7 @@
 static const char run_usage[] =
     "usage: vmsim run [OPTIONS] FILE|-\n"
     "\n"
-    "Execute a scenario (shared/spec/scenario.md): set up physical memory and\n"
+    "Execute a scenario (docs/scenario-language.md): set up physical memory and\n"
     "control registers by hand, issue accesses through the MMU, print one result\n"
     "line per access and the page-table words each access changed.\n"
     "\n"
@@ -104,7 +104,8 @@ static void usage(FILE *f)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "  %-8s %s\n  %-8s %s\n\n", "help", "help on a command: vmsim help COMMAND",
             "version", "print the version");
-    fprintf(f, "`vmsim COMMAND --help` describes a command's options.\n");
+    fprintf(f, "`vmsim COMMAND --help` describes a command's options; `man vmsim` all of them.\n"
+               "The docs/ pages named in the help texts are installed in share/doc/vmsim.\n");
 }
 
 static const struct command *find(const char *name)
@@ -133,7 +134,8 @@ int main(int argc, char **argv)
     if (!strcmp(name, "help")) {
         const struct command *c = argc > 2 ? find(argv[2]) : NULL;
         if (argc > 2 && !c) {
-            fprintf(stderr, "vmsim: no command '%s'\n", argv[2]);
+            fprintf(stderr, "vmsim: no command '%s'\n\n", argv[2]);
+            usage(stderr);
             return 2;
         }
         if (c)

@@ -55,7 +55,7 @@ typedef enum vmsim_status {
     VMSIM_ERR_NOT_FOUND,   /* no such process, region, object or entry */
     VMSIM_ERR_BUSY,        /* the object is in use (e.g. destroying the current address space) */
     VMSIM_ERR_BAD_FREE,    /* double free, interior pointer, never allocated, cache mismatch */
-    VMSIM_ERR_NO_SPACE,    /* no free virtual range or swap slot large enough */
+    VMSIM_ERR_NO_SPACE,    /* no free virtual range large enough */
     VMSIM_ERR_CORRUPT,     /* a debugging check found corrupted state */
     VMSIM_ERR_UNSUPPORTED, /* the feature is not modelled */
     VMSIM_ERR_IO,          /* a host file or stream could not be read or written */

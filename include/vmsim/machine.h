@@ -51,6 +51,16 @@ VMSIM_API vmsim_status_t vmsim_create(const vmsim_config_t *cfg, vmsim_machine_t
 /* Free the machine and its RAM.  NULL is ignored. */
 VMSIM_API void vmsim_destroy(vmsim_machine_t *m);
 
+/* More than vmsim_strerror() can say: a sentence on what the last
+ * failing call that had something to add ran into, and what to do, e.g.
+ * "no process with pid 7 (vmsim_proc_create() makes processes; ...)" or
+ * "CR0 0x80000000: PG set while PE is clear".  Calls that fail in a way
+ * the status code already explains, and calls that succeed, leave it as
+ * it was, so read it right after the call that failed.  "" when no call
+ * has set one; a fixed sentence when m is NULL.  Never NULL.  The kernel
+ * of vmsim/vmm.h sets it on its machine (vmsim_kernel_machine()). */
+VMSIM_API const char *vmsim_error_detail(const vmsim_machine_t *m);
+
 /* The configuration the machine was created with (NULL for NULL). */
 VMSIM_API const vmsim_config_t *vmsim_get_config(const vmsim_machine_t *m);
 

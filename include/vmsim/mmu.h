@@ -240,9 +240,10 @@ VMSIM_API vmsim_status_t vmsim_fetch32(vmsim_machine_t *m, vmsim_mode_t mode, vm
 /* Byte ranges of any length, copied page by page like a string
  * instruction: each page is translated and copied before the next, so on
  * a fault the bytes of the earlier pages have been transferred.
- * *n_done (may be NULL) receives how many bytes were.  A range may not
- * wrap past 0xFFFFFFFF outside IA-32e mode, nor past 2^64 - 1
- * (VMSIM_ERR_INVALID). */
+ * *n_done (may be NULL) receives how many bytes were.  A range longer
+ * than the linear space, or one that wraps -- past 0xFFFFFFFF outside
+ * IA-32e mode, past 2^64 - 1 in it -- whatever len is (up to SIZE_MAX),
+ * is VMSIM_ERR_INVALID with nothing transferred. */
 VMSIM_API vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode,
                                           vmsim_vaddr_t vaddr, void *buf, size_t len,
                                           size_t *n_done);

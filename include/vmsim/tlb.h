@@ -6,7 +6,7 @@
  * (ways = 1: direct-mapped; ways = entries: fully associative).  The set
  * of a page is vpn mod sets, where vpn = linear address / page size, so
  * 4 KiB, 2 MiB and 4 MiB entries live side by side.  The exact fill and
- * replacement rules are those of shared/spec/tlb.md, so that hit counts
+ * replacement rules are those of docs/tlb-counting.md, so that hit counts
  * are reproducible on every machine:
  *
  *   - a miss fills the lowest-numbered invalid way of its set;

@@ -249,7 +249,14 @@ VMSIM_API vmsim_status_t vmsim_proc_query(vmsim_kernel_t *k, vmsim_pid_t pid, ui
  * VMSIM_ERR_NO_FRAMES (demand paging ran out of frames), or an argument
  * error; the fault is then in vmsim_kernel_last_fault().  Byte ranges
  * are copied page by page: *n_done (may be NULL) says how many bytes
- * were before the fault. */
+ * were before the fault.
+ * In VMSIM_SUPERVISOR mode the call is the kernel acting for the process
+ * (a system call), so the address is a user pointer: a range that is not
+ * wholly below VMSIM_USER_END, or that wraps, is refused with
+ * VMSIM_ERR_KERNEL before anything is read or written (Linux's
+ * access_ok); kernel memory is reached with the machine's own calls
+ * (vmsim_read32 ...).  User-mode ranges are left to the MMU, which
+ * refuses the kernel half to CPL 3. */
 VMSIM_API vmsim_status_t vmsim_proc_read(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
                                          uint32_t vaddr, void *buf, size_t len, size_t *n_done);
 VMSIM_API vmsim_status_t vmsim_proc_write(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
@@ -262,7 +269,9 @@ VMSIM_API vmsim_status_t vmsim_proc_load(vmsim_kernel_t *k, vmsim_pid_t pid, vms
 VMSIM_API vmsim_status_t vmsim_proc_store(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_mode_t mode,
                                           uint32_t vaddr, unsigned size, uint64_t value);
 /* copy_from_user / copy_to_user: supervisor-mode copies, as the kernel
- * makes them on a system call's behalf. */
+ * makes them on a system call's behalf.  The user range must lie wholly
+ * below VMSIM_USER_END and not wrap, else VMSIM_ERR_KERNEL and nothing is
+ * copied; otherwise the statuses above. */
 VMSIM_API vmsim_status_t vmsim_copy_from_user(vmsim_kernel_t *k, vmsim_pid_t pid, void *dst,
                                               uint32_t src, size_t len);
 VMSIM_API vmsim_status_t vmsim_copy_to_user(vmsim_kernel_t *k, vmsim_pid_t pid, uint32_t dst,
@@ -375,7 +384,15 @@ typedef struct vmsim_check_problem {
     uint64_t expected; /* what the checker computed (refcount, PDE, paddr...) */
     uint64_t actual;   /* what it found */
     int tlb;           /* STALE_TLB: vmsim_tlb_id_t; else -1 */
+    uint32_t tlb_rights;   /* STALE_TLB: VMSIM_CHECK_RIGHT_* of the TLB entry */
+    uint32_t table_rights; /* STALE_TLB: VMSIM_CHECK_RIGHT_* a fresh walk finds */
 } vmsim_check_problem_t;
+
+/* What a STALE_TLB problem compares (tlb_rights, table_rights). */
+#define VMSIM_CHECK_RIGHT_MAPPED 0x1u   /* the walk succeeds (always set in tlb_rights) */
+#define VMSIM_CHECK_RIGHT_WRITABLE 0x2u /* R/W in every level */
+#define VMSIM_CHECK_RIGHT_USER 0x4u     /* U/S in every level */
+#define VMSIM_CHECK_RIGHT_DIRTY 0x8u    /* the leaf's D bit */
 
 #define VMSIM_CHECK_MAX_PROBLEMS 32
 
@@ -403,6 +420,20 @@ VMSIM_API vmsim_status_t vmsim_check(vmsim_kernel_t *k, vmsim_check_report_t *re
 
 /* A sentence for a check kind. */
 VMSIM_API const char *vmsim_check_kind_text(vmsim_check_kind_t kind);
+
+/* The short name of a check kind ("STALE_TLB"), "?" when unknown. */
+VMSIM_API const char *vmsim_check_kind_name(vmsim_check_kind_t kind);
+
+/* One line of plain words for a problem, without a newline, e.g.
+ *   STALE_TLB pid 1 vaddr 0x40000000: the DTLB says frame 0x102 writable,
+ *   the page tables say frame 0x102 read-only (a PTE changed without INVLPG)
+ * Writes at most len bytes including the terminating NUL (cut to fit, as
+ * snprintf does) and returns the length of the whole line, so a result
+ * >= len means it was cut.  Returns 0 and writes nothing when problem is
+ * NULL, or when buf is NULL or len is 0 (then nothing is written but the
+ * length is still returned for a valid problem). */
+VMSIM_API size_t vmsim_check_problem_format(const vmsim_check_problem_t *problem, char *buf,
+                                            size_t len);
 
 #ifdef __cplusplus
 }

@@ -227,7 +227,7 @@ struct piece {
  * and a walk unless a hit answers -- without writing A/D bits or filling
  * the TLB yet (piece_commit does).  The lookup is counted only when
  * count_lookup: a restarted access does not look up again a page it
- * already looked up (spec/tlb.md). */
+ * already looked up (docs/tlb-counting.md). */
 static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
                             vmsim_vaddr_t vaddr, unsigned len, bool count_lookup, struct piece *p)
 {
@@ -660,8 +660,12 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
         return VMSIM_ERR_NULL;
     if (!buf && len && access != VMSIM_WRITE)
         return VMSIM_ERR_NULL;
-    if ((unsigned)mode > VMSIM_USER || (len && vaddr + (len - 1) < vaddr) ||
-        (!m->walk.long_mode && (vaddr > 0xffffffffu || (len && vaddr + (len - 1) > 0xffffffffu))))
+    if ((unsigned)mode > VMSIM_USER)
+        return VMSIM_ERR_INVALID;
+    /* no longer than the linear space and no wrap (len near SIZE_MAX too):
+     * 4 GiB outside IA-32e mode, 2^64 in it */
+    if (m->walk.long_mode ? len && vaddr + (len - 1) < vaddr
+                          : vaddr > 0xffffffffu || (uint64_t)len > 0x100000000ull - vaddr)
         return VMSIM_ERR_INVALID;
     while (done < len && rc == VMSIM_OK) {
         vmsim_vaddr_t va = vaddr + done;

@@ -15,6 +15,7 @@
 #ifndef VMSIM_MMU_INTERNAL_H
 #define VMSIM_MMU_INTERNAL_H
 
+#include "detail.h"
 #include "../tlb/tlb_internal.h"
 #include "vmsim/machine.h"
 #include "vmsim/mmu.h"
@@ -116,6 +117,7 @@ struct vmsim_machine {
     void *handler_user;
     bool in_handler;
     vmsim_fault_t last_fault;
+    char detail[MMU_DETAIL_MAX]; /* vmsim_error_detail(); "" until a call sets it */
 
     vmsim_translation_observer_fn observer;
     void *observer_user;

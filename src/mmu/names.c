@@ -22,7 +22,7 @@ static const struct {
     [VMSIM_ERR_NOT_FOUND] = {"VMSIM_ERR_NOT_FOUND", "no such object"},
     [VMSIM_ERR_BUSY] = {"VMSIM_ERR_BUSY", "the object is in use"},
     [VMSIM_ERR_BAD_FREE] = {"VMSIM_ERR_BAD_FREE", "bad free: double free, interior pointer or wrong cache"},
-    [VMSIM_ERR_NO_SPACE] = {"VMSIM_ERR_NO_SPACE", "no free virtual range or swap slot is large enough"},
+    [VMSIM_ERR_NO_SPACE] = {"VMSIM_ERR_NO_SPACE", "no free virtual range is large enough"},
     [VMSIM_ERR_CORRUPT] = {"VMSIM_ERR_CORRUPT", "a consistency check found corrupted state"},
     [VMSIM_ERR_UNSUPPORTED] = {"VMSIM_ERR_UNSUPPORTED", "this feature is not modelled"},
     [VMSIM_ERR_IO] = {"VMSIM_ERR_IO", "host input/output error"},

@@ -14,23 +14,22 @@
  *        changing LME while CR0.PG = 1
  *   PKRU 32 bits, two per key (AD, WD); loads flush nothing
  *
- * TLB effects (shared/spec/scenario.md): a CR3 load flushes non-global
+ * TLB effects (docs/scenario-language.md): a CR3 load flushes non-global
  * entries (with PCIDs: of the new PCID, unless bit 63); a change of
  * CR0.PG, CR0.WP, CR4.PGE, PSE, PAE, SMEP or SMAP flushes everything, and
  * so does clearing CR4.PCIDE; EFER, PKRU, CR4.PKE and CR4.LA57 loads flush
  * nothing.  In PAE paging the four PDPTEs are loaded from CR3 at a CR3
  * load, and at a CR0/CR4 load that changes PG, CD, NW, PAE, PGE, PSE or
  * SMEP (SDM 4.4.1); a present PDPTE with a reserved bit set makes the
- * load #GP, and nothing changes.  The #GP rules of IA-32e mode (SDM
- * 2.5, 4.1.1 and the MOV CRn pages) are in the check_* functions.
+ * load #GP, and nothing changes.  The #GP rules of IA-32e mode (SDM 2.5,
+ * 4.1.1 and the MOV CRn pages) are in write_cr0, write_cr4 and write_cr3.
  */
 #include "mmu_internal.h"
 
 #define CR0_CD (1u << 30)
 #define CR0_NW (1u << 29)
-#define CR4_KNOWN                                                                                  \
-    0x007717ffu /* VME..OSXMMEXCPT(10) LA57(12) FSGSBASE(16) PCIDE(17) OSXSAVE(18) SMEP SMAP PKE   \
-                 */
+/* VME..OSXMMEXCPT(10) LA57(12) FSGSBASE(16) PCIDE(17) OSXSAVE(18) SMEP SMAP PKE */
+#define CR4_KNOWN  0x007717ffu
 #define CR4_FLUSH  (VMSIM_CR4_PGE | VMSIM_CR4_PSE | VMSIM_CR4_PAE | VMSIM_CR4_SMEP | VMSIM_CR4_SMAP)
 #define CR4_PDPTE  (VMSIM_CR4_PAE | VMSIM_CR4_PGE | VMSIM_CR4_PSE | VMSIM_CR4_SMEP)
 #define EFER_LME   VMSIM_EFER_LME

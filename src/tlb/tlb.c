@@ -1,7 +1,7 @@
 /*
  * tlb.c - set-associative TLBs and their replacement policies.
  *
- * The rules are those of shared/spec/tlb.md, followed to the letter so
+ * The rules are those of docs/tlb-counting.md, followed to the letter so
  * that hit counts can be compared with other simulators:
  *
  *   lookup   set = vpn & set_mask; a hit is a way whose key matches.

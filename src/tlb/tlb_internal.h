@@ -27,7 +27,7 @@
  * no policy branch: LRU evicts the least `used`, FIFO the least
  * `filled`, random ignores both, and tree-PLRU reads its tree out of
  * `used` (see tlb.c: a node's bit is "the most recent use below me was
- * on my left"), which is exactly the tree of spec/tlb.md.  Each set also
+ * on my left"), which is exactly the tree of docs/tlb-counting.md.  Each set also
  * counts its valid ways, so a fill into a full set skips the search for
  * an invalid way.
  *
@@ -195,7 +195,7 @@ static inline struct tlb_way *tlb_find(const struct tlb *t, vmsim_vaddr_t vaddr)
 static inline void tlb_touch(struct tlb *t, struct tlb_way *w) { w->used = ++t->clock; }
 
 /* Put a translation into the TLB: the way of its set chosen by the
- * rules of spec/tlb.md (lowest invalid, else the policy's victim).
+ * rules of docs/tlb-counting.md (lowest invalid, else the policy's victim).
  * Counts the fill and any eviction.  Returns the way. */
 struct tlb_way *tlb_fill(struct tlb *t, vmsim_vaddr_t vaddr, unsigned shift, uint64_t pbase,
                          unsigned rights, unsigned pkey);

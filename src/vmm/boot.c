@@ -29,6 +29,7 @@
  * (host descriptors only: no frame is taken at boot; see kmalloc.c).
  */
 #include "kmem_internal.h"
+#include "../mmu/detail.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,21 @@ void vmsim_kernel_config_default(vmsim_kernel_config_t *cfg)
     cfg->mmap_base = 0x40000000u;
 }
 
-static vmsim_status_t check_config(const vmsim_kernel_config_t *c)
+static vmsim_status_t check_config(vmsim_machine_t *m, const vmsim_kernel_config_t *c)
 {
     if (c->flush_threshold > VMM_PENDING_MAX)
-        return VMSIM_ERR_INVALID;
+        return mmu_detail(m, VMSIM_ERR_INVALID, "kernel config: flush_threshold %u is above %u",
+                          c->flush_threshold, (unsigned)VMM_PENDING_MAX);
     if ((c->heap_base & 0xfff) || c->heap_base >= VMSIM_USER_END)
-        return VMSIM_ERR_INVALID;
+        return mmu_detail(m, VMSIM_ERR_INVALID,
+                          "kernel config: heap_base 0x%x must be page-aligned and in user "
+                          "space (below 0x%x)",
+                          c->heap_base, VMSIM_USER_END);
     if ((c->mmap_base & 0xfff) || c->mmap_base >= VMSIM_USER_END)
-        return VMSIM_ERR_INVALID;
+        return mmu_detail(m, VMSIM_ERR_INVALID,
+                          "kernel config: mmap_base 0x%x must be page-aligned and in user "
+                          "space (below 0x%x)",
+                          c->mmap_base, VMSIM_USER_END);
     return VMSIM_OK;
 }
 
@@ -147,12 +155,18 @@ vmsim_status_t vmsim_kernel_boot(vmsim_machine_t *m, const vmsim_kernel_config_t
         vmsim_kernel_config_default(&defaults);
         cfg = &defaults;
     }
-    vmsim_status_t rc = check_config(cfg);
+    vmsim_status_t rc = check_config(m, cfg);
     if (rc)
         return rc;
     vmsim_read_reg(m, VMSIM_REG_CR0, &cr0);
-    if ((cr0 & VMSIM_CR0_PG) || vmsim_get_fault_handler(m, NULL))
-        return VMSIM_ERR_BUSY; /* another kernel (or program) owns the machine */
+    if (vmsim_get_fault_handler(m, NULL))
+        return mmu_detail(m, VMSIM_ERR_BUSY,
+                          "a kernel is already booted on this machine (or a fault handler is "
+                          "installed): one kernel per machine, vmsim_kernel_shutdown() first");
+    if (cr0 & VMSIM_CR0_PG)
+        return mmu_detail(m, VMSIM_ERR_BUSY,
+                          "paging is already on: the kernel boots a machine with paging off, "
+                          "as vmsim_create() makes it");
     vmsim_kernel_t *k = calloc(1, sizeof *k);
     if (!k)
         return VMSIM_ERR_NOMEM;

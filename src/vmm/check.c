@@ -301,8 +301,18 @@ static void check_tlb_entry(struct checker *c, int id, const vmsim_tlb_entry_t *
     if (!stale)
         return;
     problem(c, VMSIM_CHECK_STALE_TLB, pid, e->vaddr, (uint32_t)(e->paddr >> 12), base, e->paddr);
-    if (c->rep->n_stored && c->rep->problems[c->rep->n_stored - 1].kind == VMSIM_CHECK_STALE_TLB)
-        c->rep->problems[c->rep->n_stored - 1].tlb = id;
+    if (c->rep->n_stored && c->rep->problems[c->rep->n_stored - 1].kind == VMSIM_CHECK_STALE_TLB) {
+        vmsim_check_problem_t *p = &c->rep->problems[c->rep->n_stored - 1];
+        p->tlb = id;
+        p->tlb_rights = VMSIM_CHECK_RIGHT_MAPPED | (e->writable ? VMSIM_CHECK_RIGHT_WRITABLE : 0) |
+                        (e->user ? VMSIM_CHECK_RIGHT_USER : 0) |
+                        (e->dirty ? VMSIM_CHECK_RIGHT_DIRTY : 0);
+        if (t.outcome == VMSIM_OUTCOME_OK)
+            p->table_rights = VMSIM_CHECK_RIGHT_MAPPED |
+                              (t.writable ? VMSIM_CHECK_RIGHT_WRITABLE : 0) |
+                              (t.user ? VMSIM_CHECK_RIGHT_USER : 0) |
+                              (leaf_dirty ? VMSIM_CHECK_RIGHT_DIRTY : 0);
+    }
 }
 
 static void check_tlbs(struct checker *c)

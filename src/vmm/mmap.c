@@ -17,6 +17,11 @@
  *   mmap            find the range (or FIXED: munmap it), insert the
  *                   region, and with POPULATE back every page now -
  *                   undoing the whole mapping if a frame runs out.
+ *                   FIXED|POPULATE over existing mappings first checks
+ *                   that the frames it needs are free (one a page, one
+ *                   page table a 4 MiB slot, not counting what the old
+ *                   mapping gives back): running out halfway would
+ *                   leave the old mapping gone.
  *
  * Ranges are page aligned at the start and rounded up at the end; a
  * 4 MiB region is only ever cut at 4 MiB boundaries.
@@ -91,6 +96,28 @@ static vmsim_status_t check_map_args(const vmsim_kernel_t *k, uint32_t addr, uin
     return VMSIM_OK;
 }
 
+/* Frames the allocator can still hand out (under the cap). */
+static uint32_t frames_available(const vmsim_pmm_t *p)
+{
+    uint32_t n = p->st.n_free;
+    if (p->cap) {
+        uint32_t under_cap = p->cap > p->st.n_used ? p->cap - p->st.n_used : 0;
+        n = under_cap < n ? under_cap : n;
+    }
+    return n;
+}
+
+/* Could a populated mapping of [start, end) be backed without the frames
+ * its old mappings hold?  Counts a frame a page and a page table a 4 MiB
+ * slot (an upper bound: no page directory entry is read). */
+static bool populate_fits(const vmsim_kernel_t *k, uint32_t start, uint32_t end, unsigned flags)
+{
+    uint64_t need = (end - start) / VMM_PAGE;
+    if (!(flags & VMSIM_MAP_LARGE))
+        need += ((end - 1) >> 22) - (start >> 22) + 1;
+    return need <= frames_available(k->pmm);
+}
+
 /* Choose where the mapping goes. */
 static vmsim_status_t place(vmsim_kernel_t *k, struct vmm_space *s, uint32_t addr, uint32_t len,
                             unsigned flags, uint32_t *start)
@@ -99,6 +126,9 @@ static vmsim_status_t place(vmsim_kernel_t *k, struct vmm_space *s, uint32_t add
     if (flags & VMSIM_MAP_FIXED) {
         if (!user_range(addr, len, &end))
             return VMSIM_ERR_INVALID;
+        if ((flags & VMSIM_MAP_POPULATE) && !(flags & VMSIM_MAP_RESERVE) &&
+            vmm_region_overlaps(s, addr, end) && !populate_fits(k, addr, end, flags))
+            return VMSIM_ERR_NO_FRAMES;
         *start = addr;
         return unmap(k, s, addr, end);
     }

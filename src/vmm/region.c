@@ -161,7 +161,7 @@ vmsim_status_t vmm_regions_copy(struct vmm_space *dst, const struct vmm_space *s
 bool vmm_find_gap(const struct vmm_space *s, uint32_t from, uint32_t len, uint32_t align,
                   uint32_t *out)
 {
-    uint64_t at = vmm_round_up(from, align);
+    uint64_t at = ((uint64_t)from + align - 1) & ~((uint64_t)align - 1); /* 64 bits: no wrap to 0 */
     for (uint32_t i = lower_bound(s, (uint32_t)at); i <= s->n_regions; i++) {
         uint64_t limit = i < s->n_regions ? s->regions[i].start : VMSIM_USER_END;
         if (at + len <= limit) {

@@ -22,15 +22,22 @@
  * is current whenever no process is.
  */
 #include "vmm_internal.h"
+#include "../mmu/detail.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 struct vmm_space *vmm_space_find(const vmsim_kernel_t *k, vmsim_pid_t pid)
 {
-    if (!k || pid <= 0 || (uint32_t)pid >= k->n_pids)
+    if (!k)
         return NULL;
-    return k->procs[pid];
+    if (pid > 0 && (uint32_t)pid < k->n_pids && k->procs[pid])
+        return k->procs[pid];
+    mmu_detail(k->m, VMSIM_ERR_NOT_FOUND,
+               "no process with pid %d: pids come from vmsim_proc_create() and "
+               "vmsim_proc_fork(), and vmsim_proc_exit() ends them",
+               (int)pid);
+    return NULL;
 }
 
 static vmsim_status_t pid_slot(vmsim_kernel_t *k, vmsim_pid_t *out)

@@ -15,10 +15,21 @@
  * The MMU restarts an access after each fault the handler resolves, once
  * per page it touches, so a value that straddles two untouched pages is
  * one access.  Byte ranges go page by page, like a string instruction.
+ *
+ * A supervisor-mode access here is the kernel acting for the process (a
+ * system call's copy_to_user), so its pointer is the process's and must
+ * be checked first, as Linux's access_ok does: the whole range must lie
+ * below VMSIM_USER_END without wrapping, else VMSIM_ERR_KERNEL and not a
+ * byte moves.  Without the check a process could pass 0xFFC00000 and
+ * have the kernel rewrite its own page tables.  User-mode accesses need
+ * no such check: the MMU refuses the kernel half to CPL 3 by itself.
  */
 #include "vmm_internal.h"
 
+#include <inttypes.h>
 #include <string.h>
+
+#include "../mmu/detail.h"
 
 /* Make pid current; statistics of the switch go to the kernel bank. */
 static vmsim_status_t enter_process(vmsim_kernel_t *k, vmsim_pid_t pid)
@@ -31,13 +42,32 @@ static vmsim_status_t enter_process(vmsim_kernel_t *k, vmsim_pid_t pid)
     return vmm_leave(k, VMSIM_OK);
 }
 
+/* access_ok: [vaddr, vaddr + len) lies wholly in user space. */
+static bool user_range_ok(uint32_t vaddr, size_t len)
+{
+    return len <= VMSIM_USER_END && vaddr <= VMSIM_USER_END - len;
+}
+
+/* The pointer check of a supervisor access made for the process. */
+static bool pointer_refused(vmsim_mode_t mode, uint32_t vaddr, size_t len)
+{
+    return mode == VMSIM_SUPERVISOR && !user_range_ok(vaddr, len);
+}
+
 /* Turn an MMU status into the kernel's verdict. */
 static vmsim_status_t verdict(const vmsim_kernel_t *k, vmsim_mode_t mode, vmsim_status_t rc)
 {
     if (rc != VMSIM_ERR_PAGE_FAULT)
         return rc;
-    if (k->last_fault.status != VMSIM_OK)
-        return k->last_fault.status;
+    const vmsim_kfault_t *f = &k->last_fault;
+    if (f->status == VMSIM_ERR_SEGV)
+        mmu_detail(k->m, f->status,
+                   "pid %d: the %s access at 0x%" PRIx32 " faulted (error code 0x%" PRIx32
+                   ") and no region allows it: vmsim_mmap() or vmsim_mprotect() first",
+                   (int)f->pid, f->mode == VMSIM_USER ? "user" : "supervisor", f->cr2,
+                   f->error_code);
+    if (f->status != VMSIM_OK)
+        return f->status;
     return mode == VMSIM_USER ? VMSIM_ERR_SEGV : VMSIM_ERR_KERNEL;
 }
 
@@ -48,6 +78,8 @@ static vmsim_status_t value_access(vmsim_kernel_t *k, vmsim_pid_t pid, vmsim_acc
     vmsim_status_t rc = enter_process(k, pid);
     if (rc)
         return rc;
+    if (pointer_refused(mode, vaddr, size))
+        return VMSIM_ERR_KERNEL;
     vmsim_set_stats_bank(k->m, mode == VMSIM_USER ? VMSIM_BANK_PROGRAM : VMSIM_BANK_KERNEL, &saved);
     rc = vmsim_access(k->m, access, mode, vaddr, buf, size, NULL);
     vmsim_set_stats_bank(k->m, saved, NULL);
@@ -94,6 +126,8 @@ static vmsim_status_t range_access(vmsim_kernel_t *k, vmsim_pid_t pid, enum rang
     vmsim_status_t rc = enter_process(k, pid);
     if (rc)
         return rc;
+    if (pointer_refused(mode, vaddr, len))
+        return VMSIM_ERR_KERNEL;
     vmsim_set_stats_bank(k->m, mode == VMSIM_USER ? VMSIM_BANK_PROGRAM : VMSIM_BANK_KERNEL, &saved);
     if (op == RANGE_READ)
         rc = vmsim_read_bytes(k->m, mode, vaddr, buf, len, n_done);

@@ -110,6 +110,9 @@ static inline bool vmm_is_large(uint32_t pde)
 {
     return vmm_holds_frame(pde) && (pde & VMSIM_PTE_PS);
 }
+/* x rounded up to a multiple of a (a power of two).  Wraps to 0 above
+ * the last multiple: callers keep x <= 0xFFFFFFFF - (a - 1) (sizes and
+ * user addresses), or round in 64 bits (vmm_find_gap). */
 static inline uint32_t vmm_round_up(uint32_t x, uint32_t a)
 {
     return (x + a - 1) & ~(a - 1);
