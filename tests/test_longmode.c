@@ -524,6 +524,43 @@ static void crossing_access_whose_second_page_faults_reports_the_fault(void **st
     vmsim_destroy(m);
 }
 
+static void statistics_per_pcid_add_up_to_the_totals(void **state)
+{
+    (void)state;
+    vmsim_machine_t *m = four_level();
+    vmsim_tlb_stats_t d0, i0, d5, i5, d9, i9;
+    EXPECT_OK(acc(m, READ, SUP, 0x1000, 4), 0x21000); /* PCIDE = 0: PCID 0's */
+    set_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE | VMSIM_CR4_PCIDE);
+    set_reg(m, VMSIM_REG_CR3, PML4 | 5);
+    EXPECT_OK(acc(m, READ, SUP, 0x1000, 4), 0x21000); /* miss */
+    EXPECT_OK(acc(m, READ, SUP, 0x1000, 4), 0x21000); /* hit */
+    EXPECT_OK(acc(m, FETCH, SUP, 0x2000, 1), 0x22000); /* itlb miss */
+    set_reg(m, VMSIM_REG_CR3, PML4 | 9);
+    uint32_t v;
+    for (unsigned k = 0; k < 3; k++) /* one miss, then fast-path hits */
+        assert_int_equal(vmsim_read32(m, SUP, 0x3000, &v), VMSIM_OK);
+    assert_int_equal(vmsim_get_pcid_stats(m, VMSIM_BANK_PROGRAM, 0, &d0, &i0), VMSIM_OK);
+    assert_int_equal(vmsim_get_pcid_stats(m, VMSIM_BANK_PROGRAM, 5, &d5, &i5), VMSIM_OK);
+    assert_int_equal(vmsim_get_pcid_stats(m, VMSIM_BANK_PROGRAM, 9, &d9, &i9), VMSIM_OK);
+    assert_int_equal(d0.misses, 1);
+    assert_int_equal(d5.misses, 1);
+    assert_int_equal(d5.hits, 1);
+    assert_int_equal(i5.misses, 1);
+    assert_int_equal(d9.misses, 1);
+    assert_int_equal(d9.hits, 2);
+    assert_int_equal(d9.lookups, 3);
+    vmsim_stats_t s = stats(m);
+    assert_int_equal(s.dtlb.hits, d0.hits + d5.hits + d9.hits);
+    assert_int_equal(s.dtlb.misses, d0.misses + d5.misses + d9.misses);
+    assert_int_equal(s.itlb.misses, i0.misses + i5.misses + i9.misses);
+    assert_int_equal(vmsim_get_pcid_stats(m, VMSIM_BANK_PROGRAM, 0x1000, &d0, &i0),
+                     VMSIM_ERR_INVALID);
+    assert_int_equal(vmsim_reset_stats(m), VMSIM_OK);
+    assert_int_equal(vmsim_get_pcid_stats(m, VMSIM_BANK_PROGRAM, 9, &d9, &i9), VMSIM_OK);
+    assert_int_equal(d9.lookups, 0);
+    vmsim_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +586,7 @@ int main(void)
         cmocka_unit_test(tlb_entries_show_64_bit_addresses_pcid_and_key),
         cmocka_unit_test(quick_route_reads_every_level_and_agrees_with_the_general_route),
         cmocka_unit_test(crossing_access_whose_second_page_faults_reports_the_fault),
+        cmocka_unit_test(statistics_per_pcid_add_up_to_the_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,18 @@ typedef struct vmsim_stats {
 VMSIM_API vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank,
                                          vmsim_stats_t *out);
 
-/* Zero every counter of both banks. */
+/* The TLB counters of bank `bank` that belong to PCID `pcid` (0..4095):
+ * the events (lookups, hits, misses, fills, evictions, invalidations,
+ * flushes) made while `pcid` was the current PCID with CR4.PCIDE = 1 --
+ * and for PCID 0 also every event made while CR4.PCIDE = 0.  Summed over
+ * all PCIDs they are vmsim_get_stats()'s dtlb and itlb.  Counting per
+ * PCID costs nothing per access: the TLBs count into the current PCID's
+ * counters.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID (bank, pcid > 0xfff). */
+VMSIM_API vmsim_status_t vmsim_get_pcid_stats(const vmsim_machine_t *m, vmsim_bank_t bank,
+                                              unsigned pcid, vmsim_tlb_stats_t *dtlb,
+                                              vmsim_tlb_stats_t *itlb);
+
+/* Zero every counter of both banks (per-PCID counters too). */
 VMSIM_API vmsim_status_t vmsim_reset_stats(vmsim_machine_t *m);
 
 /* Select the bank that later events are counted in; returns the previous

@@ -151,6 +151,8 @@ typedef struct vmsim_result {
  *   VMSIM_ERR_BUS     the PDPTEs to load lie outside RAM;
  *   VMSIM_ERR_INVALID a CR0/CR4/PKRU value above 32 bits, a CR3 value
  *                     above 32 bits outside IA-32e mode, an unknown register;
+ *   VMSIM_ERR_NOMEM   no host memory for the per-PCID statistics (the first
+ *                     time CR4.PCIDE is set);
  *   VMSIM_ERR_NULL    m is NULL. */
 VMSIM_API vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value);
 

@@ -102,6 +102,7 @@ void vmsim_destroy(vmsim_machine_t *m)
     if (m->itlb != m->dtlb)
         tlb_destroy(m->itlb);
     tlb_destroy(m->dtlb);
+    free(m->pcid_stats);
     if (m->ram)
         munmap(m->ram, m->ram_size);
     free(m);
@@ -182,6 +183,30 @@ vmsim_status_t vmsim_bus_write64(vmsim_machine_t *m, uint64_t paddr, uint64_t va
 
 static void finish_tlb_stats(vmsim_tlb_stats_t *s) { s->lookups = s->hits + s->misses; }
 
+static void add_tlb_stats(vmsim_tlb_stats_t *to, const vmsim_tlb_stats_t *s)
+{
+    to->hits += s->hits;
+    to->misses += s->misses;
+    to->fills += s->fills;
+    to->evictions += s->evictions;
+    to->invalidations += s->invalidations;
+    to->flushes += s->flushes;
+}
+
+void mmu_point_stats(vmsim_machine_t *m)
+{
+    vmsim_tlb_stats_t *d = &m->st->dtlb, *i = &m->st->itlb;
+    if ((m->cr4 & VMSIM_CR4_PCIDE) && m->pcid_stats) {
+        struct pcid_stats *p = &m->pcid_stats[(size_t)m->bank * PCID_COUNT + m->pcid];
+        d = &p->dtlb;
+        i = &p->itlb;
+    }
+    if (m->dtlb)
+        m->dtlb->st = d;
+    if (m->itlb && m->itlb != m->dtlb)
+        m->itlb->st = i;
+}
+
 vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsim_stats_t *out)
 {
     if (!m || !out)
@@ -189,6 +214,10 @@ vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsi
     if ((unsigned)bank >= VMSIM_BANK_COUNT)
         return VMSIM_ERR_INVALID;
     *out = m->stats[bank];
+    for (unsigned p = 0; m->pcid_stats && p <= m->pcid_max; p++) {
+        add_tlb_stats(&out->dtlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + p].dtlb);
+        add_tlb_stats(&out->itlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + p].itlb);
+    }
     finish_tlb_stats(&out->dtlb);
     finish_tlb_stats(&out->itlb);
     return VMSIM_OK;
@@ -199,6 +228,30 @@ vmsim_status_t vmsim_reset_stats(vmsim_machine_t *m)
     if (!m)
         return VMSIM_ERR_NULL;
     memset(m->stats, 0, sizeof m->stats);
+    if (m->pcid_stats)
+        memset(m->pcid_stats, 0, (size_t)VMSIM_BANK_COUNT * PCID_COUNT * sizeof *m->pcid_stats);
+    return VMSIM_OK;
+}
+
+vmsim_status_t vmsim_get_pcid_stats(const vmsim_machine_t *m, vmsim_bank_t bank, unsigned pcid,
+                                    vmsim_tlb_stats_t *dtlb, vmsim_tlb_stats_t *itlb)
+{
+    if (!m || !dtlb || !itlb)
+        return VMSIM_ERR_NULL;
+    if ((unsigned)bank >= VMSIM_BANK_COUNT || pcid >= PCID_COUNT)
+        return VMSIM_ERR_INVALID;
+    memset(dtlb, 0, sizeof *dtlb);
+    memset(itlb, 0, sizeof *itlb);
+    if (pcid == 0) { /* what was counted while CR4.PCIDE = 0 is PCID 0's */
+        *dtlb = m->stats[bank].dtlb;
+        *itlb = m->stats[bank].itlb;
+    }
+    if (m->pcid_stats) {
+        add_tlb_stats(dtlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + pcid].dtlb);
+        add_tlb_stats(itlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + pcid].itlb);
+    }
+    finish_tlb_stats(dtlb);
+    finish_tlb_stats(itlb);
     return VMSIM_OK;
 }
 
@@ -212,10 +265,7 @@ vmsim_status_t vmsim_set_stats_bank(vmsim_machine_t *m, vmsim_bank_t bank, vmsim
         *previous = m->bank;
     m->bank = bank;
     m->st = &m->stats[bank];
-    if (m->dtlb)
-        m->dtlb->st = &m->st->dtlb;
-    if (m->itlb && m->itlb != m->dtlb)
-        m->itlb->st = &m->st->itlb;
+    mmu_point_stats(m);
     return VMSIM_OK;
 }
 

@@ -110,6 +110,11 @@ struct vmsim_machine {
     struct fast_entry fast[FAST_KINDS][FAST_SLOTS];
 
     vmsim_stats_t stats[VMSIM_BANK_COUNT];
+    /* TLB counters of the events made while CR4.PCIDE = 1, per bank and
+     * PCID (allocated when PCIDE is first set); the TLBs count into the
+     * current one, and vmsim_get_stats() adds them up. */
+    struct pcid_stats *pcid_stats; /* [VMSIM_BANK_COUNT * PCID_COUNT] */
+    unsigned pcid_max;             /* the highest PCID counted so far */
     vmsim_stats_t *st;          /* the current bank */
     vmsim_bank_t bank;
 
@@ -162,6 +167,16 @@ void mmu_clear_fast(vmsim_machine_t *m);
 
 /* Tell the TLBs the current PCID (after CR3 and CR4 loads). */
 void mmu_set_pcid(vmsim_machine_t *m);
+
+#define PCID_COUNT 4096u
+
+struct pcid_stats {
+    vmsim_tlb_stats_t dtlb, itlb;
+};
+
+/* Point the TLBs' counters at the current bank (and PCID, while
+ * CR4.PCIDE = 1). */
+void mmu_point_stats(vmsim_machine_t *m);
 
 /* Is an access of `len` bytes at `vaddr` addressable in the current
  * mode?  VMSIM_OK; VMSIM_ERR_GP for a non-canonical byte (IA-32e);

@@ -26,6 +26,8 @@
  */
 #include "mmu_internal.h"
 
+#include <stdlib.h>
+
 #define CR0_CD (1u << 30)
 #define CR0_NW (1u << 29)
 /* VME..OSXMMEXCPT(10) LA57(12) FSGSBASE(16) PCIDE(17) OSXSAVE(18) SMEP SMAP PKE */
@@ -63,6 +65,9 @@ void mmu_set_pcid(vmsim_machine_t *m)
     if (pcid != m->pcid)
         mmu_clear_fast(m); /* shortcuts stand for the old PCID's ways */
     m->pcid = pcid;
+    if (on && pcid > m->pcid_max)
+        m->pcid_max = pcid;
+    mmu_point_stats(m);
     struct tlb *tlbs[2] = {m->dtlb, m->itlb};
     for (unsigned i = 0; i < 2; i++) {
         if (tlbs[i]) {
@@ -177,6 +182,11 @@ static vmsim_status_t write_cr4(vmsim_machine_t *m, uint64_t value)
         return VMSIM_ERR_GP;
     if ((v & VMSIM_CR4_PCIDE) && !(m->cr4 & VMSIM_CR4_PCIDE) && (!long_mode(m) || (m->cr3 & 0xfff)))
         return VMSIM_ERR_GP;
+    if ((v & VMSIM_CR4_PCIDE) && !m->pcid_stats) {
+        m->pcid_stats = calloc((size_t)VMSIM_BANK_COUNT * PCID_COUNT, sizeof *m->pcid_stats);
+        if (!m->pcid_stats)
+            return VMSIM_ERR_NOMEM;
+    }
     return set_cr0_cr4(m, m->cr0, v);
 }
 
