@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -106,6 +107,19 @@ static vmsim_stats_t stats(vmsim_machine_t *m)
     vmsim_stats_t s;
     assert_int_equal(vmsim_get_stats(m, VMSIM_BANK_PROGRAM, &s), VMSIM_OK);
     return s;
+}
+
+/* The data TLB's entry for page `vaddr` of `pcid` (valid = false if none). */
+static vmsim_tlb_entry_t dtlb_entry(vmsim_machine_t *m, vmsim_vaddr_t vaddr, unsigned pcid)
+{
+    vmsim_tlb_entry_t e;
+    for (uint32_t i = 0; i < vmsim_tlb_size(m, VMSIM_DTLB); i++) {
+        assert_int_equal(vmsim_tlb_entry(m, VMSIM_DTLB, i, &e), VMSIM_OK);
+        if (e.valid && e.vaddr == vaddr && e.pcid == pcid)
+            return e;
+    }
+    memset(&e, 0, sizeof e);
+    return e;
 }
 
 /* --- entering IA-32e mode and the #GP rules of the loads -------------------- */
@@ -372,14 +386,8 @@ static void cr3_loads_with_pcids_flush_only_the_new_pcid_unless_bit_63(void **st
     EXPECT_OK(acc(m, READ, SUP, 0x1000, 4), 0x21000);      /* PCID 5's stale entry */
     set_reg(m, VMSIM_REG_CR3, PML4 | 5);                   /* flushes PCID 5 */
     EXPECT_OK(acc(m, READ, SUP, 0x1000, 4), 0x30000);
-    vmsim_tlb_entry_t e;
-    bool seen = false;
-    for (uint32_t i = 0; i < vmsim_tlb_size(m, VMSIM_DTLB); i++) {
-        vmsim_tlb_entry(m, VMSIM_DTLB, i, &e);
-        if (e.valid && e.pcid == 9)
-            seen = e.vaddr == 0x1000 && e.paddr == 0x30000;
-    }
-    assert_true(seen);
+    vmsim_tlb_entry_t e = dtlb_entry(m, 0x1000, 9);
+    assert_true(e.valid && e.paddr == 0x30000);
     vmsim_destroy(m);
 }
 
@@ -474,14 +482,8 @@ static void tlb_entries_show_64_bit_addresses_pcid_and_key(void **state)
     vmsim_machine_t *m = with_pcids();
     put64(m, KPT + 8, 0x24000 | PRW | KEY(7));
     EXPECT_OK(acc(m, READ, SUP, KVA + 8, 4), 0x24008);
-    vmsim_tlb_entry_t e;
-    bool seen = false;
-    for (uint32_t i = 0; i < vmsim_tlb_size(m, VMSIM_DTLB); i++) {
-        assert_int_equal(vmsim_tlb_entry(m, VMSIM_DTLB, i, &e), VMSIM_OK);
-        if (e.valid)
-            seen = e.vaddr == KVA && e.pcid == 5 && e.pkey == 7 && e.paddr == 0x24000;
-    }
-    assert_true(seen);
+    vmsim_tlb_entry_t e = dtlb_entry(m, KVA, 5);
+    assert_true(e.valid && e.pkey == 7 && e.paddr == 0x24000);
     vmsim_destroy(m);
 }
 
