@@ -3,6 +3,7 @@
 # vmsim program, and the conformance runner.
 vmsim_suite(test_ram test_ram.c)
 vmsim_suite(test_tlb test_tlb.c)
+vmsim_suite(test_stlb test_stlb.c)
 vmsim_suite(test_access test_access.c)
 if(TARGET vmsim_cli)
   vmsim_suite(test_scenario test_scenario.c LIBS vmsim_cli)

@@ -12,6 +12,8 @@
  *
  *   default TLB   (split, 64 x 4-way LRU)   must print NNN-name.out exactly;
  *   unified TLB                              must print NNN-name.out exactly;
+ *   with an STLB  (1536 x 12-way behind the default L1s, then behind
+ *                 2-entry L1s)               must print NNN-name.out exactly;
  *   no TLB        must print what the default TLB prints for the same
  *                 scenario once its deliberate stale reads are left out.
  *
@@ -228,6 +230,14 @@ static bool check_vector(const char *dir, const char *file, bool retention, unsi
     ok = check(&scn, file, "default TLB", &opt, &want);
     opt.config.split_tlb = false;
     ok = check(&scn, file, "unified TLB", &opt, &want) && ok;
+    /* a second-level TLB behind the L1s, then behind tiny L1s that evict
+     * all the time: the hierarchy must keep and drop exactly what one
+     * large TLB would */
+    opt.config.split_tlb = true;
+    opt.config.stlb = vmsim_tlb_config(1536, 12, VMSIM_TLB_LRU);
+    ok = check(&scn, file, "default TLB and an STLB", &opt, &want) && ok;
+    opt.config.dtlb = opt.config.itlb = vmsim_tlb_config(2, 2, VMSIM_TLB_FIFO);
+    ok = check(&scn, file, "2-entry L1 TLBs and an STLB", &opt, &want) && ok;
     if (!retention)
         ok = check_without_tlb(&scn, file, n_stale) && ok;
     free(scn.data);

@@ -8,7 +8,7 @@
  *     machine 0  no TLB, fast path off: every access walks -- the reference
  *     machine 1  the default TLBs and the fast path
  *     machine 2  a tiny random geometry and policy (evictions all the time)
- *     machine 3  a unified TLB, fast path off
+ *     machine 3  a small unified TLB, fast path off, and a second-level TLB
  *
  * After every operation each machine's result must equal the
  * reference's (status, physical address, error code, CR2, fault reason
@@ -116,6 +116,9 @@ static vmsim_machine_t *machine(struct rig *r, unsigned i)
     } else if (i == 3) {
         cfg.split_tlb = false;
         cfg.fast_path = false;
+        cfg.stlb = vmsim_tlb_config(16 << below(&r->rng, 3), 4, VMSIM_TLB_LRU);
+        cfg.stlb_1g = vmsim_tlb_config(4, 4, VMSIM_TLB_FIFO);
+        cfg.dtlb = vmsim_tlb_config(4, 2, VMSIM_TLB_LRU); /* small: the STLB serves */
     }
     assert_int_equal(vmsim_create(&cfg, &m), VMSIM_OK);
     return m;

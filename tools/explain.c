@@ -288,6 +288,13 @@ static void source(FILE *f, const vmsim_translation_t *t, uint64_t cr3)
         fprintf(f, "  no TLB: walk from %s\n", from);
     else if (t->tlb_hit && !t->walked)
         fprintf(f, "  %s hit: the cached translation is used, the tables are not read\n", tlb);
+    else if (t->stlb_hit && !t->walked)
+        fprintf(f, "  %s miss, second-level TLB hit: its translation is used and copied into the"
+                   " %s, the tables are not read\n",
+                tlb, tlb);
+    else if (t->stlb_hit)
+        fprintf(f, "  %s miss, second-level TLB hit%s: walk again\n", tlb,
+                t->dirty_walk ? " with D = 0 for a write" : " whose rights refuse this access");
     else if (t->dirty_walk)
         fprintf(f, "  %s hit with D = 0 for a write: walk again to set the dirty bit\n", tlb);
     else if (t->tlb_hit)
@@ -338,6 +345,8 @@ void explain_stats(FILE *f, const vmsim_machine_t *m)
     tlb_line(f, "dtlb", &s.dtlb);
     if (vmsim_get_config(m)->split_tlb)
         tlb_line(f, "itlb", &s.itlb);
+    if (vmsim_get_config(m)->stlb.entries)
+        tlb_line(f, "stlb", &s.stlb);
     fprintf(f,
             "  walks %" PRIu64 " (dirty-bit walks %" PRIu64 "), entries read %" PRIu64
             ", A/D write-backs %" PRIu64 "\n",

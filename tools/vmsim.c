@@ -29,6 +29,8 @@ static const char run_usage[] =
     "                       (default 64,4,lru)\n"
     "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru)\n"
     "  --unified            one TLB (the --dtlb one) for fetches and data\n"
+    "  --stlb E,W[,POLICY]  a second-level TLB behind them (default: none); 1 GiB\n"
+    "                       entries go to its own 16-entry 4-way array\n"
     "  --no-tlb             no TLB at all: every access walks the tables\n"
     "  -h, --help           this text\n"
     "\n"
@@ -41,6 +43,7 @@ static int cmd_run(int argc, char **argv)
         {"explain", no_argument, NULL, 'e'}, {"stats", no_argument, NULL, 's'},
         {"dtlb", required_argument, NULL, 'd'}, {"itlb", required_argument, NULL, 'i'},
         {"unified", no_argument, NULL, 'u'}, {"no-tlb", no_argument, NULL, 'n'},
+        {"stlb", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct scenario_options opt;
     int c;
@@ -59,6 +62,10 @@ static int cmd_run(int argc, char **argv)
                 return 2;
             break;
         case 'u': opt.config.split_tlb = false; break;
+        case 'S':
+            if (!cli_parse_tlb(optarg, &opt.config.stlb, stderr, "--stlb"))
+                return 2;
+            break;
         case 'n': opt.config.dtlb.entries = opt.config.itlb.entries = 0; break;
         case 'h': fputs(run_usage, stdout); return 0;
         default: fputs(run_usage, stderr); return 2;

@@ -36,6 +36,11 @@ typedef struct vmsim_config {
     vmsim_tlb_config_t itlb;  /* instruction TLB when split_tlb; default 64 x 4-way LRU */
     bool fast_path;           /* host-side shortcut in front of the TLB; default true.
                                  It never changes a result or a statistic, only speed. */
+    vmsim_tlb_config_t stlb;  /* second-level TLB (4 KiB, 2 MiB and 4 MiB entries) behind
+                                 the L1 TLBs; default entries = 0: none.  Ways need not be a
+                                 power of two, sets must (Skylake: 1536 = 128 x 12) */
+    vmsim_tlb_config_t stlb_1g; /* the STLB's own array for 1 GiB entries, used only with an
+                                   STLB; default 16 x 4-way LRU */
 } vmsim_config_t;
 
 /* Fill *cfg with the defaults above.  Does nothing when cfg is NULL. */
@@ -119,6 +124,7 @@ typedef struct vmsim_stats {
     uint64_t cr_flushes;         /* whole-TLB flushes from CR0/CR4 changes */
     vmsim_tlb_stats_t dtlb;      /* data (or unified) TLB */
     vmsim_tlb_stats_t itlb;      /* instruction TLB (all zero when unified) */
+    vmsim_tlb_stats_t stlb;      /* second-level TLB, both arrays: one lookup per L1 miss */
 } vmsim_stats_t;
 
 /* Copy bank `bank` of the counters into *out.  VMSIM_ERR_NULL,

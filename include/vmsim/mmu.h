@@ -331,6 +331,7 @@ typedef struct vmsim_translation {
                                 the access (D = 0 for a write, or rights) and a walk followed */
     bool walked;             /* steps[] describe a walk of the tables */
     bool dirty_walk;         /* walked only to set D */
+    bool stlb_hit;           /* the L1 TLB missed and the second-level TLB held the page */
     unsigned n_steps;
     vmsim_walk_step_t steps[VMSIM_MAX_WALK_STEPS];
     bool writable, user, executable; /* rights combined over the levels */

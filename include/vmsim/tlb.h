@@ -48,8 +48,10 @@ typedef struct vmsim_tlb_config {
 
 /* Which TLB: with a unified TLB both names mean the same one. */
 typedef enum vmsim_tlb_id {
-    VMSIM_DTLB = 0, /* data TLB, or the unified TLB */
-    VMSIM_ITLB = 1  /* instruction TLB (fetches) when the TLBs are split */
+    VMSIM_DTLB = 0,   /* data TLB, or the unified TLB */
+    VMSIM_ITLB = 1,   /* instruction TLB (fetches) when the TLBs are split */
+    VMSIM_STLB = 2,   /* second-level TLB (config.stlb), 4 KiB / 2 MiB / 4 MiB entries */
+    VMSIM_STLB_1G = 3 /* the second-level TLB's array of 1 GiB entries */
 } vmsim_tlb_id_t;
 
 /* Counters of one TLB.  lookups = hits + misses.  A hit is a valid entry

@@ -56,7 +56,7 @@ static void translation_init(const vmsim_machine_t *m, vmsim_translation_t *t, v
     t->access = access;
     t->mode = mode;
     t->paging = m->walk.fmt ? m->walk.fmt->paging : VMSIM_PAGING_OFF;
-    t->tlb_hit = t->walked = t->dirty_walk = t->cached = false;
+    t->tlb_hit = t->walked = t->dirty_walk = t->cached = t->stlb_hit = false;
     t->n_steps = 0;
     t->writable = t->user = t->executable = true;
     t->outcome = VMSIM_OUTCOME_OK;
@@ -187,14 +187,14 @@ static bool way_serves(const vmsim_machine_t *m, const struct tlb_way *w, vmsim_
     return *rights_ok && (access != VMSIM_WRITE || (w->rights & TLB_D));
 }
 
-/* A hit that serves the access answers it; a large page may reach past
+/* A way that serves the access answers it; a large page may reach past
  * the end of RAM (the walk that cached it checked only its own bytes),
- * and such a hit is a bus error like the walk's. */
-static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                       vmsim_translation_t *t, unsigned len)
+ * and such a hit is a bus error like the walk's.  False when it cannot
+ * serve: a write to a D = 0 entry (t->dirty_walk), or rights it refuses. */
+static bool way_answer(vmsim_machine_t *m, struct tlb_way *w, vmsim_translation_t *t,
+                       unsigned len)
 {
     bool rights_ok;
-    t->tlb_hit = true;
     if (!way_serves(m, w, t->access, t->mode, &rights_ok)) {
         t->dirty_walk = rights_ok;
         return false;
@@ -209,9 +209,19 @@ static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
     if (!ram_contains(m, t->paddr, len)) {
         t->outcome = VMSIM_OUTCOME_BUS;
         t->bus_addr = t->paddr;
-        return true;
     }
-    fast_fill(m, tlb, w, t->access, t->mode, t->vaddr);
+    return true;
+}
+
+/* An L1 hit: the way answers, and gets a fast-cache shortcut. */
+static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
+                       vmsim_translation_t *t, unsigned len)
+{
+    t->tlb_hit = true;
+    if (!way_answer(m, w, t, len))
+        return false;
+    if (t->outcome == VMSIM_OUTCOME_OK)
+        fast_fill(m, tlb, w, t->access, t->mode, t->vaddr);
     return true;
 }
 
@@ -221,7 +231,33 @@ struct piece {
     vmsim_translation_t t;
     struct tlb *tlb;
     struct tlb_way *hit;
+    bool from_stlb;           /* the STLB answered an L1 miss with... */
+    struct tlb_way stlb_copy; /* ...this translation (a copy: the way may be refilled) */
 };
+
+/* An L1 miss looks in the second-level TLB (its 4 KiB / 2 MiB / 4 MiB
+ * array, then its 1 GiB array), counted once there.  True when its way
+ * answers; the L1 fill follows at commit. */
+static bool stlb_answer(vmsim_machine_t *m, struct piece *p, unsigned len, bool count_lookup)
+{
+    struct tlb *owner = m->stlb;
+    struct tlb_way *w = tlb_find(owner, p->t.vaddr);
+    if (!w && m->stlb1g) {
+        owner = m->stlb1g;
+        w = tlb_find(owner, p->t.vaddr);
+    }
+    if (count_lookup)
+        *(w ? &m->stlb->st->hits : &m->stlb->st->misses) += 1;
+    if (!w)
+        return false;
+    tlb_touch(owner, w);
+    p->t.stlb_hit = true;
+    if (!way_answer(m, w, &p->t, len))
+        return false;
+    p->from_stlb = true;
+    p->stlb_copy = *w;
+    return true;
+}
 
 /* Translate [vaddr, vaddr + len), which lies within one page: TLB lookup,
  * and a walk unless a hit answers -- without writing A/D bits or filling
@@ -234,6 +270,7 @@ static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     vmsim_translation_t *t = &p->t;
     translation_init(m, t, vaddr, access, mode);
     p->hit = NULL;
+    p->from_stlb = false;
     p->tlb = NULL;
     if (!m->walk.fmt) { /* paging off: linear = physical */
         t->paddr = vaddr;
@@ -256,10 +293,24 @@ static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
                 return;
         }
     }
+    if (m->stlb && !p->hit && stlb_answer(m, p, len, count_lookup))
+        return;
     m->st->walks++;
     if (t->dirty_walk)
         m->st->dirty_walks++;
     m->st->walk_reads += mmu_walk(m, vaddr, access, mode, len, t);
+}
+
+/* An STLB hit fills the L1 TLB with the STLB's translation (unless
+ * another piece of the access has just put the same page there). */
+static void fill_from_stlb(vmsim_machine_t *m, struct piece *p, bool relook)
+{
+    const struct tlb_way *s = &p->stlb_copy;
+    if (!p->tlb || (relook && tlb_find(p->tlb, p->t.vaddr)))
+        return;
+    struct tlb_way *w = tlb_fill(p->tlb, p->t.vaddr, tlb_way_shift(s), s->pbase, s->rights, s->pkey);
+    p->t.cached = true;
+    fast_fill(m, p->tlb, w, p->t.access, p->t.mode, p->t.vaddr);
 }
 
 /* A walk that will not be committed: show it as writing nothing. */
@@ -276,6 +327,10 @@ static void piece_drop(struct piece *p)
 static void piece_commit(vmsim_machine_t *m, struct piece *p, bool relook)
 {
     vmsim_translation_t *t = &p->t;
+    if (p->from_stlb && t->outcome == VMSIM_OUTCOME_OK) {
+        fill_from_stlb(m, p, relook);
+        return;
+    }
     if (!t->walked)
         return;
     if (t->outcome == VMSIM_OUTCOME_BUS) {
@@ -288,6 +343,11 @@ static void piece_commit(vmsim_machine_t *m, struct piece *p, bool relook)
         struct tlb_way *nw = cache(m, p->tlb, hit, t);
         t->cached = true;
         fast_fill(m, p->tlb, nw, t->access, t->mode, t->vaddr);
+    }
+    if (t->outcome == VMSIM_OUTCOME_OK && m->stlb) { /* the STLB is filled by walks too */
+        struct tlb *s = t->page_size == (1u << 30) ? m->stlb1g : m->stlb;
+        if (s)
+            cache(m, s, tlb_find(s, t->vaddr), t);
     } else if (t->outcome == VMSIM_OUTCOME_FAULT) {
         mmu_invalidate_page(m, t->vaddr);
     }
@@ -533,6 +593,8 @@ quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, vm
         if (w)
             return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
     }
+    if (m->stlb)
+        return false; /* an L1 miss looks in the STLB: the general route */
     if (!(m->walk.width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q)
                              : quick_walk(m, vaddr, access, mode, 8, &q)))
         return false;

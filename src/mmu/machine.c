@@ -25,6 +25,8 @@ void vmsim_config_default(vmsim_config_t *cfg)
     cfg->dtlb = vmsim_tlb_config(64, 4, VMSIM_TLB_LRU);
     cfg->itlb = vmsim_tlb_config(64, 4, VMSIM_TLB_LRU);
     cfg->fast_path = true;
+    cfg->stlb = vmsim_tlb_config(0, 1, VMSIM_TLB_LRU);
+    cfg->stlb_1g = vmsim_tlb_config(16, 4, VMSIM_TLB_LRU);
 }
 
 static vmsim_status_t check_config(const vmsim_config_t *c)
@@ -36,6 +38,10 @@ static vmsim_status_t check_config(const vmsim_config_t *c)
     vmsim_status_t rc = vmsim_tlb_config_check(&c->dtlb);
     if (rc == VMSIM_OK && c->split_tlb)
         rc = vmsim_tlb_config_check(&c->itlb);
+    if (rc == VMSIM_OK)
+        rc = vmsim_tlb_config_check(&c->stlb);
+    if (rc == VMSIM_OK && c->stlb.entries)
+        rc = vmsim_tlb_config_check(&c->stlb_1g);
     return rc;
 }
 
@@ -54,6 +60,17 @@ static vmsim_status_t make_tlbs(vmsim_machine_t *m)
         if (!m->itlb)
             return VMSIM_ERR_NOMEM;
     }
+    if (c->stlb.entries) { /* both arrays count into the STLB's counters */
+        m->stlb = tlb_create(&c->stlb, m->fast, &m->st->stlb);
+        if (!m->stlb)
+            return VMSIM_ERR_NOMEM;
+        if (c->stlb_1g.entries && !(m->stlb1g = tlb_create(&c->stlb_1g, m->fast, &m->st->stlb)))
+            return VMSIM_ERR_NOMEM;
+    }
+    struct tlb *all[4] = {m->dtlb, m->itlb != m->dtlb ? m->itlb : NULL, m->stlb, m->stlb1g};
+    for (unsigned i = 0; i < 4; i++)
+        if (all[i])
+            m->tlbs[m->n_tlbs++] = all[i];
     return VMSIM_OK;
 }
 
@@ -102,6 +119,8 @@ void vmsim_destroy(vmsim_machine_t *m)
     if (m->itlb != m->dtlb)
         tlb_destroy(m->itlb);
     tlb_destroy(m->dtlb);
+    tlb_destroy(m->stlb);
+    tlb_destroy(m->stlb1g);
     free(m->pcid_stats);
     if (m->ram)
         munmap(m->ram, m->ram_size);
@@ -193,18 +212,26 @@ static void add_tlb_stats(vmsim_tlb_stats_t *to, const vmsim_tlb_stats_t *s)
     to->flushes += s->flushes;
 }
 
+/* Both STLB arrays count fills, evictions, invalidations and flushes in
+ * one place; a flush of the machine flushes both, and is one flush. */
+
 void mmu_point_stats(vmsim_machine_t *m)
 {
-    vmsim_tlb_stats_t *d = &m->st->dtlb, *i = &m->st->itlb;
+    vmsim_tlb_stats_t *d = &m->st->dtlb, *i = &m->st->itlb, *s = &m->st->stlb;
     if ((m->cr4 & VMSIM_CR4_PCIDE) && m->pcid_stats) {
         struct pcid_stats *p = &m->pcid_stats[(size_t)m->bank * PCID_COUNT + m->pcid];
         d = &p->dtlb;
         i = &p->itlb;
+        s = &p->stlb;
     }
     if (m->dtlb)
         m->dtlb->st = d;
     if (m->itlb && m->itlb != m->dtlb)
         m->itlb->st = i;
+    if (m->stlb)
+        m->stlb->st = s;
+    if (m->stlb1g)
+        m->stlb1g->st = s;
 }
 
 vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsim_stats_t *out)
@@ -217,9 +244,11 @@ vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsi
     for (unsigned p = 0; m->pcid_stats && p <= m->pcid_max; p++) {
         add_tlb_stats(&out->dtlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + p].dtlb);
         add_tlb_stats(&out->itlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + p].itlb);
+        add_tlb_stats(&out->stlb, &m->pcid_stats[(size_t)bank * PCID_COUNT + p].stlb);
     }
     finish_tlb_stats(&out->dtlb);
     finish_tlb_stats(&out->itlb);
+    finish_tlb_stats(&out->stlb);
     return VMSIM_OK;
 }
 
@@ -273,7 +302,12 @@ vmsim_status_t vmsim_set_stats_bank(vmsim_machine_t *m, vmsim_bank_t bank, vmsim
 
 static const struct tlb *pick_tlb(const vmsim_machine_t *m, vmsim_tlb_id_t id)
 {
-    return id == VMSIM_ITLB ? m->itlb : m->dtlb;
+    switch (id) {
+    case VMSIM_ITLB: return m->itlb;
+    case VMSIM_STLB: return m->stlb;
+    case VMSIM_STLB_1G: return m->stlb1g;
+    default: return m->dtlb;
+    }
 }
 
 uint32_t vmsim_tlb_size(const vmsim_machine_t *m, vmsim_tlb_id_t id)
@@ -287,7 +321,7 @@ vmsim_status_t vmsim_tlb_entry(const vmsim_machine_t *m, vmsim_tlb_id_t id, uint
 {
     if (!m || !out)
         return VMSIM_ERR_NULL;
-    if (id != VMSIM_DTLB && id != VMSIM_ITLB)
+    if ((unsigned)id > VMSIM_STLB_1G)
         return VMSIM_ERR_INVALID;
     const struct tlb *t = pick_tlb(m, id);
     if (!t || index >= t->cfg.entries)

@@ -106,6 +106,9 @@ struct vmsim_machine {
     struct walk_masks walk;
 
     struct tlb *dtlb, *itlb;
+    struct tlb *stlb, *stlb1g;  /* second-level TLB and its 1 GiB array, or NULL */
+    struct tlb *tlbs[4];        /* every distinct TLB, for flushes and invalidations */
+    unsigned n_tlbs;
     bool fast_on;               /* fast path enabled (config, and no observer) */
     struct fast_entry fast[FAST_KINDS][FAST_SLOTS];
 
@@ -171,7 +174,7 @@ void mmu_set_pcid(vmsim_machine_t *m);
 #define PCID_COUNT 4096u
 
 struct pcid_stats {
-    vmsim_tlb_stats_t dtlb, itlb;
+    vmsim_tlb_stats_t dtlb, itlb, stlb;
 };
 
 /* Point the TLBs' counters at the current bank (and PCID, while

@@ -45,10 +45,8 @@ static uint64_t pcid_tag(const vmsim_machine_t *m)
 
 void mmu_invalidate_page(vmsim_machine_t *m, vmsim_vaddr_t vaddr)
 {
-    if (m->dtlb)
-        tlb_invalidate_page(m->dtlb, vaddr, pcid_tag(m), true);
-    if (m->itlb && m->itlb != m->dtlb)
-        tlb_invalidate_page(m->itlb, vaddr, pcid_tag(m), true);
+    for (unsigned i = 0; i < m->n_tlbs; i++)
+        tlb_invalidate_page(m->tlbs[i], vaddr, pcid_tag(m), true);
 }
 
 void mmu_clear_fast(vmsim_machine_t *m)
@@ -68,38 +66,42 @@ void mmu_set_pcid(vmsim_machine_t *m)
     if (on && pcid > m->pcid_max)
         m->pcid_max = pcid;
     mmu_point_stats(m);
-    struct tlb *tlbs[2] = {m->dtlb, m->itlb};
-    for (unsigned i = 0; i < 2; i++) {
-        if (tlbs[i]) {
-            tlbs[i]->tag = pcid_tag(m);
-            tlbs[i]->pcids_on = on;
-        }
+    for (unsigned i = 0; i < m->n_tlbs; i++) {
+        m->tlbs[i]->tag = pcid_tag(m);
+        m->tlbs[i]->pcids_on = on;
     }
 }
 
-/* The TLBs, each once (a unified TLB is both). */
+static void uncount_stlb1g_flush(vmsim_machine_t *m);
+
+/* Every TLB, each once (a unified TLB is both the data and the
+ * instruction TLB; the STLB and its 1 GiB array are two). */
 static void flush_pcid(vmsim_machine_t *m, uint64_t tag)
 {
-    if (m->dtlb)
-        tlb_flush_pcid(m->dtlb, tag);
-    if (m->itlb && m->itlb != m->dtlb)
-        tlb_flush_pcid(m->itlb, tag);
+    for (unsigned i = 0; i < m->n_tlbs; i++)
+        tlb_flush_pcid(m->tlbs[i], tag);
+    uncount_stlb1g_flush(m);
 }
 
 static void invalidate_page_nonglobal(vmsim_machine_t *m, vmsim_vaddr_t vaddr, uint64_t tag)
 {
-    if (m->dtlb)
-        tlb_invalidate_page(m->dtlb, vaddr, tag, false);
-    if (m->itlb && m->itlb != m->dtlb)
-        tlb_invalidate_page(m->itlb, vaddr, tag, false);
+    for (unsigned i = 0; i < m->n_tlbs; i++)
+        tlb_invalidate_page(m->tlbs[i], vaddr, tag, false);
+}
+
+/* The STLB's 1 GiB array counts into the STLB's counters: a flush of
+ * both is one flush. */
+static void uncount_stlb1g_flush(vmsim_machine_t *m)
+{
+    if (m->stlb1g)
+        m->stlb1g->st->flushes--;
 }
 
 void mmu_flush(vmsim_machine_t *m, bool keep_global)
 {
-    if (m->dtlb)
-        tlb_flush(m->dtlb, keep_global);
-    if (m->itlb && m->itlb != m->dtlb)
-        tlb_flush(m->itlb, keep_global);
+    for (unsigned i = 0; i < m->n_tlbs; i++)
+        tlb_flush(m->tlbs[i], keep_global);
+    uncount_stlb1g_flush(m);
 }
 
 /* Read the four PDPTEs for a PAE CR3 value into out[]; VMSIM_ERR_GP when
