@@ -28,9 +28,9 @@
 
 #include "rig.h"
 
-#define PT_BASE  0x13000u
-#define FRAMES   0x100000u
-#define GIB      (1ull << 30)
+#define PT_BASE 0x13000u
+#define FRAMES  0x100000u
+#define GIB     (1ull << 30)
 
 static vmsim_machine_t *machine(uint32_t l1_entries)
 {
@@ -110,7 +110,7 @@ static void l1_misses_are_looked_up_once_in_the_stlb_and_its_hits_need_no_walk(v
     assert_int_equal(s.walks, 8);
     assert_int_equal(s.dtlb.misses, 12);
     assert_int_equal(s.stlb.hits, 4);
-    assert_int_equal(s.dtlb.fills, 12); /* the L1 was filled from the STLB */
+    assert_int_equal(s.dtlb.fills, 12);                    /* the L1 was filled from the STLB */
     assert_int_equal(read_pa(m, 0x3000), FRAMES + 0x3000); /* an L1 hit now... */
     s = stats(m);
     assert_int_equal(s.dtlb.hits, 1);
@@ -123,7 +123,7 @@ static void invalidations_reach_the_stlb(void **state)
     (void)state;
     vmsim_machine_t *m = machine(4);
     touch_pages(m, 8);
-    put64(m, PT_BASE, 0x200000 | PRWU | A); /* page 0 moves; it is only in the STLB now */
+    put64(m, PT_BASE, 0x200000 | PRWU | A);  /* page 0 moves; it is only in the STLB now */
     assert_int_equal(read_pa(m, 0), FRAMES); /* stale, from the STLB */
     put64(m, PT_BASE + 8, 0x201000 | PRWU | A);
     assert_int_equal(vmsim_invlpg(m, 0x1000), VMSIM_OK);
@@ -173,7 +173,7 @@ static void a_write_through_an_stlb_entry_with_d_clear_walks_and_updates_it(void
 {
     (void)state;
     vmsim_machine_t *m = machine(1);
-    assert_int_equal(read_pa(m, 0), FRAMES); /* page 0 cached with D = 0 */
+    assert_int_equal(read_pa(m, 0), FRAMES);               /* page 0 cached with D = 0 */
     assert_int_equal(read_pa(m, 0x1000), FRAMES + 0x1000); /* the 1-entry L1 loses page 0 */
     vmsim_result_t r;
     assert_int_equal(vmsim_access(m, WRITE, SUP, 0x10, NULL, 4, &r), VMSIM_OK);

@@ -201,7 +201,7 @@ static void same_state(struct ctx *c)
                        sa.itlb.lookups == sa.itlb.hits + sa.itlb.misses,
                    "lookups != hits + misses");
     }
-    for (int id = 0; id < 2; id++) {
+    for (int id = 0; id < 4; id++) { /* DTLB, ITLB, STLB, STLB_1G */
         uint32_t n = vmsim_tlb_size(a, (vmsim_tlb_id_t)id);
         FUZZ_CHECK(n == vmsim_tlb_size(b, (vmsim_tlb_id_t)id), "TLB sizes differ");
         for (uint32_t i = 0; i < n; i++) {
@@ -706,13 +706,13 @@ static void op_translate(struct ctx *c)
 
 static void op_tlb(struct ctx *c)
 {
-    vmsim_tlb_id_t id = (vmsim_tlb_id_t)(take8(&c->in) % 3);
+    vmsim_tlb_id_t id = (vmsim_tlb_id_t)(take8(&c->in) % 5);
     uint32_t index = take8(&c->in) & 1 ? take32(&c->in) : take16(&c->in) % 300;
     for (int i = 0; i < N_MACHINES; i++) {
         vmsim_tlb_entry_t e;
         vmsim_status_t rc = vmsim_tlb_entry(c->m[i], id, index, &e);
         check_one_of(rc, "vmsim_tlb_entry", S(VMSIM_OK) | S(VMSIM_ERR_INVALID));
-        if ((unsigned)id <= VMSIM_ITLB)
+        if ((unsigned)id <= VMSIM_STLB_1G)
             FUZZ_CHECK((rc == VMSIM_OK) == (index < vmsim_tlb_size(c->m[i], id)),
                        "tlb_entry %u of %u gave %s", index, vmsim_tlb_size(c->m[i], id),
                        vmsim_status_name(rc));
@@ -881,6 +881,10 @@ static void pick_config(struct bytes *in, vmsim_config_t *cfg)
     if (tlb & 2) {
         cfg->dtlb = pick_tlb(in);
         cfg->itlb = pick_tlb(in);
+    }
+    if (tlb & 4) { /* a second-level TLB, and its 1 GiB array */
+        cfg->stlb = pick_tlb(in);
+        cfg->stlb_1g = pick_tlb(in);
     }
 }
 
