@@ -4,6 +4,7 @@
 vmsim_suite(test_ram test_ram.c)
 vmsim_suite(test_tlb test_tlb.c)
 vmsim_suite(test_stlb test_stlb.c)
+vmsim_suite(test_psc test_psc.c)
 vmsim_suite(test_access test_access.c)
 if(TARGET vmsim_cli)
   vmsim_suite(test_scenario test_scenario.c LIBS vmsim_cli)

@@ -8,7 +8,7 @@
  *     machine 1  the default TLBs and the fast path
  *     machine 2  a random geometry and policy (often tiny: evictions all the time)
  *     machine 3  another random one, unified or split, fast path on or off,
- *                with a random second-level TLB
+ *                with a random second-level TLB and PDE cache
  *
  * After every operation the result of each machine must equal the
  * reference's: status, physical address, error code, CR2, fault reason
@@ -184,8 +184,10 @@ static void make_machine(struct rig *r, unsigned k)
         cfg.dtlb = random_tlb(&r->rng);
         cfg.itlb = random_tlb(&r->rng);
         cfg.fast_path = chance(&r->rng, 70);
-        if (k == 3) /* a second-level TLB behind the random L1s */
+        if (k == 3) { /* a second-level TLB behind the random L1s, and a PDE cache */
             cfg.stlb = random_tlb(&r->rng);
+            cfg.psc_pde = random_tlb(&r->rng);
+        }
     }
     name_tlb(d, sizeof d, &cfg.dtlb);
     name_tlb(i, sizeof i, &cfg.itlb);

@@ -8,7 +8,8 @@
  *     machine 0  no TLB, fast path off: every access walks -- the reference
  *     machine 1  the default TLBs and the fast path
  *     machine 2  a tiny random geometry and policy (evictions all the time)
- *     machine 3  a small unified TLB, fast path off, and a second-level TLB
+ *     machine 3  a small unified TLB, fast path off, a second-level TLB and
+ *                paging-structure caches at every level
  *
  * After every operation each machine's result must equal the
  * reference's (status, physical address, error code, CR2, fault reason
@@ -119,6 +120,8 @@ static vmsim_machine_t *machine(struct rig *r, unsigned i)
         cfg.stlb = vmsim_tlb_config(16 << below(&r->rng, 3), 4, VMSIM_TLB_LRU);
         cfg.stlb_1g = vmsim_tlb_config(4, 4, VMSIM_TLB_FIFO);
         cfg.dtlb = vmsim_tlb_config(4, 2, VMSIM_TLB_LRU); /* small: the STLB serves */
+        cfg.psc_pml5e = cfg.psc_pml4e = vmsim_tlb_config(2, 2, VMSIM_TLB_LRU);
+        cfg.psc_pdpte = cfg.psc_pde = vmsim_tlb_config(4 << below(&r->rng, 3), 4, VMSIM_TLB_FIFO);
     }
     assert_int_equal(vmsim_create(&cfg, &m), VMSIM_OK);
     return m;

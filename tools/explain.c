@@ -347,6 +347,8 @@ void explain_stats(FILE *f, const vmsim_machine_t *m)
         tlb_line(f, "itlb", &s.itlb);
     if (vmsim_get_config(m)->stlb.entries)
         tlb_line(f, "stlb", &s.stlb);
+    if (s.psc.hits + s.psc.misses)
+        tlb_line(f, "psc", &s.psc);
     fprintf(f,
             "  walks %" PRIu64 " (dirty-bit walks %" PRIu64 "), entries read %" PRIu64
             ", A/D write-backs %" PRIu64 "\n",

@@ -41,6 +41,10 @@ typedef struct vmsim_config {
                                  power of two, sets must (Skylake: 1536 = 128 x 12) */
     vmsim_tlb_config_t stlb_1g; /* the STLB's own array for 1 GiB entries, used only with an
                                    STLB; default 16 x 4-way LRU */
+    /* Paging-structure caches (SDM 4.10.3), one per level of table entry;
+     * default entries = 0: none.  32-bit and PAE paging use only the PDE
+     * cache.  See docs/longmode.md for what fills and empties them. */
+    vmsim_tlb_config_t psc_pml5e, psc_pml4e, psc_pdpte, psc_pde;
 } vmsim_config_t;
 
 /* Fill *cfg with the defaults above.  Does nothing when cfg is NULL. */
@@ -125,6 +129,9 @@ typedef struct vmsim_stats {
     vmsim_tlb_stats_t dtlb;      /* data (or unified) TLB */
     vmsim_tlb_stats_t itlb;      /* instruction TLB (all zero when unified) */
     vmsim_tlb_stats_t stlb;      /* second-level TLB, both arrays: one lookup per L1 miss */
+    vmsim_tlb_stats_t psc;       /* paging-structure caches: one lookup per walk (a hit when
+                                    some level's cache held its entry); fills, evictions,
+                                    invalidations and flushes of all levels */
 } vmsim_stats_t;
 
 /* Copy bank `bank` of the counters into *out.  VMSIM_ERR_NULL,

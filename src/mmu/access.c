@@ -231,6 +231,8 @@ struct piece {
     vmsim_translation_t t;
     struct tlb *tlb;
     struct tlb_way *hit;
+    bool from_psc;            /* the walk started below a cached table entry: */
+    struct walk_start start;
     bool from_stlb;           /* the STLB answered an L1 miss with... */
     struct tlb_way stlb_copy; /* ...this translation (a copy: the way may be refilled) */
 };
@@ -270,7 +272,7 @@ static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     vmsim_translation_t *t = &p->t;
     translation_init(m, t, vaddr, access, mode);
     p->hit = NULL;
-    p->from_stlb = false;
+    p->from_stlb = p->from_psc = false;
     p->tlb = NULL;
     if (!m->walk.fmt) { /* paging off: linear = physical */
         t->paddr = vaddr;
@@ -298,7 +300,8 @@ static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     m->st->walks++;
     if (t->dirty_walk)
         m->st->dirty_walks++;
-    m->st->walk_reads += mmu_walk(m, vaddr, access, mode, len, t);
+    p->from_psc = m->n_pscs && psc_lookup(m, vaddr, &p->start);
+    m->st->walk_reads += mmu_walk(m, vaddr, access, mode, len, t, p->from_psc ? &p->start : NULL);
 }
 
 /* An STLB hit fills the L1 TLB with the STLB's translation (unless
@@ -344,6 +347,8 @@ static void piece_commit(vmsim_machine_t *m, struct piece *p, bool relook)
         t->cached = true;
         fast_fill(m, p->tlb, nw, t->access, t->mode, t->vaddr);
     }
+    if (t->outcome == VMSIM_OUTCOME_OK && m->n_pscs)
+        psc_fill(m, t, p->from_psc ? &p->start : NULL);
     if (t->outcome == VMSIM_OUTCOME_OK && m->stlb) { /* the STLB is filled by walks too */
         struct tlb *s = t->page_size == (1u << 30) ? m->stlb1g : m->stlb;
         if (s)
@@ -593,8 +598,8 @@ quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, vm
         if (w)
             return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
     }
-    if (m->stlb)
-        return false; /* an L1 miss looks in the STLB: the general route */
+    if (m->stlb || m->n_pscs)
+        return false; /* an L1 miss looks in the STLB and the PSCs: the general route */
     if (!(m->walk.width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q)
                              : quick_walk(m, vaddr, access, mode, 8, &q)))
         return false;
@@ -787,7 +792,7 @@ vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access, 
         }
         return VMSIM_OK;
     }
-    mmu_walk(m, vaddr, access, mode, 1, out);
+    mmu_walk(m, vaddr, access, mode, 1, out, NULL);
     if (out->outcome == VMSIM_OUTCOME_BUS) /* a bus error writes nothing */
         for (unsigned i = 0; i < out->n_steps; i++)
             out->steps[i].new_value = out->steps[i].value;

@@ -27,6 +27,8 @@ void vmsim_config_default(vmsim_config_t *cfg)
     cfg->fast_path = true;
     cfg->stlb = vmsim_tlb_config(0, 1, VMSIM_TLB_LRU);
     cfg->stlb_1g = vmsim_tlb_config(16, 4, VMSIM_TLB_LRU);
+    cfg->psc_pml5e = cfg->psc_pml4e = cfg->psc_pdpte = cfg->psc_pde =
+        vmsim_tlb_config(0, 1, VMSIM_TLB_LRU);
 }
 
 static vmsim_status_t check_config(const vmsim_config_t *c)
@@ -42,6 +44,8 @@ static vmsim_status_t check_config(const vmsim_config_t *c)
         rc = vmsim_tlb_config_check(&c->stlb);
     if (rc == VMSIM_OK && c->stlb.entries)
         rc = vmsim_tlb_config_check(&c->stlb_1g);
+    if (rc == VMSIM_OK)
+        rc = psc_check_config(c);
     return rc;
 }
 
@@ -67,6 +71,8 @@ static vmsim_status_t make_tlbs(vmsim_machine_t *m)
         if (c->stlb_1g.entries && !(m->stlb1g = tlb_create(&c->stlb_1g, m->fast, &m->st->stlb)))
             return VMSIM_ERR_NOMEM;
     }
+    if (psc_create(m))
+        return VMSIM_ERR_NOMEM;
     struct tlb *all[4] = {m->dtlb, m->itlb != m->dtlb ? m->itlb : NULL, m->stlb, m->stlb1g};
     for (unsigned i = 0; i < 4; i++)
         if (all[i])
@@ -121,6 +127,7 @@ void vmsim_destroy(vmsim_machine_t *m)
     tlb_destroy(m->dtlb);
     tlb_destroy(m->stlb);
     tlb_destroy(m->stlb1g);
+    psc_destroy(m);
     free(m->pcid_stats);
     if (m->ram)
         munmap(m->ram, m->ram_size);
@@ -232,6 +239,8 @@ void mmu_point_stats(vmsim_machine_t *m)
         m->stlb->st = s;
     if (m->stlb1g)
         m->stlb1g->st = s;
+    for (unsigned k = 0; k < m->n_pscs; k++)
+        m->pscs[k]->st = &m->st->psc;
 }
 
 vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank, vmsim_stats_t *out)

@@ -109,6 +109,9 @@ struct vmsim_machine {
     struct tlb *stlb, *stlb1g;  /* second-level TLB and its 1 GiB array, or NULL */
     struct tlb *tlbs[4];        /* every distinct TLB, for flushes and invalidations */
     unsigned n_tlbs;
+    struct tlb *psc[5];         /* paging-structure cache by vmsim_level_t, or NULL */
+    struct tlb *pscs[4];        /* the ones that exist */
+    unsigned n_pscs;
     bool fast_on;               /* fast path enabled (config, and no observer) */
     struct fast_entry fast[FAST_KINDS][FAST_SLOTS];
 
@@ -134,11 +137,34 @@ struct vmsim_machine {
 /* Recompute m->walk from CR0, CR4, EFER and maxphyaddr. */
 void mmu_update_mode(vmsim_machine_t *m);
 
-/* Walk the tables for one page piece of `len` bytes at `vaddr`; fills
- * *t (steps, rights, outcome, the A/D values a real walk writes) without
- * touching RAM or the TLB.  Returns the number of entries read. */
+/* Where a walk starts when a paging-structure cache held an entry: the
+ * level (index into walk_masks.lv) whose table it names, that table, and
+ * the rights of the levels above combined. */
+struct walk_start {
+    unsigned level;
+    uint64_t table;
+    unsigned rights;
+};
+
+/* Walk the tables for one page piece of `len` bytes at `vaddr` (from CR3,
+ * or from `start` when not NULL); fills *t (steps, rights, outcome, the
+ * A/D values a real walk writes) without touching RAM or the TLB.
+ * Returns the number of entries read. */
 unsigned mmu_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t access,
-                  vmsim_mode_t mode, unsigned len, vmsim_translation_t *t);
+                  vmsim_mode_t mode, unsigned len, vmsim_translation_t *t,
+                  const struct walk_start *start);
+
+/* Paging-structure caches (psc.c). */
+vmsim_status_t psc_check_config(const vmsim_config_t *c);
+vmsim_status_t psc_create(vmsim_machine_t *m);
+void psc_destroy(vmsim_machine_t *m);
+/* The deepest cached table entry for vaddr: true and *start, counting a
+ * hit, or false counting a miss. */
+bool psc_lookup(vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start);
+/* Cache the table entries a successful walk used. */
+void psc_fill(vmsim_machine_t *m, const vmsim_translation_t *t, const struct walk_start *start);
+/* Drop every entry (one_pcid: of PCID tag `tag`). */
+void psc_flush(vmsim_machine_t *m, bool one_pcid, uint64_t tag);
 
 /* The rights check of SDM 4.6 on combined rights (TLB_W, TLB_U, TLB_XD
  * bits) and the leaf's protection key; VMSIM_WHY_NONE when the access is

@@ -47,6 +47,7 @@ void mmu_invalidate_page(vmsim_machine_t *m, vmsim_vaddr_t vaddr)
 {
     for (unsigned i = 0; i < m->n_tlbs; i++)
         tlb_invalidate_page(m->tlbs[i], vaddr, pcid_tag(m), true);
+    psc_flush(m, true, pcid_tag(m)); /* SDM 4.10.4.1: every PSC entry of the PCID */
 }
 
 void mmu_clear_fast(vmsim_machine_t *m)
@@ -70,6 +71,8 @@ void mmu_set_pcid(vmsim_machine_t *m)
         m->tlbs[i]->tag = pcid_tag(m);
         m->tlbs[i]->pcids_on = on;
     }
+    for (unsigned i = 0; i < m->n_pscs; i++)
+        m->pscs[i]->tag = pcid_tag(m);
 }
 
 static void uncount_stlb1g_flush(vmsim_machine_t *m);
@@ -81,12 +84,14 @@ static void flush_pcid(vmsim_machine_t *m, uint64_t tag)
     for (unsigned i = 0; i < m->n_tlbs; i++)
         tlb_flush_pcid(m->tlbs[i], tag);
     uncount_stlb1g_flush(m);
+    psc_flush(m, true, tag);
 }
 
 static void invalidate_page_nonglobal(vmsim_machine_t *m, vmsim_vaddr_t vaddr, uint64_t tag)
 {
     for (unsigned i = 0; i < m->n_tlbs; i++)
         tlb_invalidate_page(m->tlbs[i], vaddr, tag, false);
+    psc_flush(m, true, tag);
 }
 
 /* The STLB's 1 GiB array counts into the STLB's counters: a flush of
@@ -102,6 +107,7 @@ void mmu_flush(vmsim_machine_t *m, bool keep_global)
     for (unsigned i = 0; i < m->n_tlbs; i++)
         tlb_flush(m->tlbs[i], keep_global);
     uncount_stlb1g_flush(m);
+    psc_flush(m, false, 0); /* no PSC entry is global */
 }
 
 /* Read the four PDPTEs for a PAE CR3 value into out[]; VMSIM_ERR_GP when

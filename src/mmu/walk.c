@@ -268,17 +268,24 @@ static unsigned walk_leaf(const vmsim_machine_t *m, vmsim_translation_t *t,
 }
 
 unsigned mmu_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t access,
-                  vmsim_mode_t mode, unsigned len, vmsim_translation_t *t)
+                  vmsim_mode_t mode, unsigned len, vmsim_translation_t *t,
+                  const struct walk_start *start)
 {
     const struct walk_masks *wm = &m->walk;
     unsigned n_reads = 0, width = wm->width, rights = TLB_W | TLB_U;
     uint64_t table;
     (void)access;
     (void)mode;
+    unsigned first = 0;
     t->walked = true;
-    if (!walk_root(m, t, &table))
+    if (start) { /* below an entry a paging-structure cache held */
+        first = start->level;
+        table = start->table;
+        rights = start->rights;
+    } else if (!walk_root(m, t, &table)) {
         return 0;
-    for (unsigned i = 0; i < wm->n_levels; i++) {
+    }
+    for (unsigned i = first; i < wm->n_levels; i++) {
         const struct level_masks *l = &wm->lv[i];
         unsigned index = (unsigned)(vaddr >> l->shift) & l->index_mask;
         uint64_t addr = table + (uint64_t)index * width;

@@ -886,6 +886,10 @@ static void pick_config(struct bytes *in, vmsim_config_t *cfg)
         cfg->stlb = pick_tlb(in);
         cfg->stlb_1g = pick_tlb(in);
     }
+    if (tlb & 8) { /* paging-structure caches */
+        cfg->psc_pde = cfg->psc_pdpte = pick_tlb(in);
+        cfg->psc_pml4e = cfg->psc_pml5e = pick_tlb(in);
+    }
 }
 
 static void create_machines(struct ctx *c)
