@@ -7,7 +7,8 @@
  *
  *     machine 0  no TLB, fast path off: every access walks -- the reference
  *     machine 1  the default TLBs and the fast path
- *     machine 2  a tiny random geometry and policy (evictions all the time)
+ *     machine 2  a tiny random geometry and policy (evictions all the time),
+ *                half the time with paging-structure caches, fast path on
  *     machine 3  a small unified TLB, fast path off, a second-level TLB and
  *                paging-structure caches at every level
  *
@@ -114,6 +115,8 @@ static vmsim_machine_t *machine(struct rig *r, unsigned i)
         unsigned g = below(&r->rng, 5);
         cfg.dtlb = vmsim_tlb_config(geo[g][0], geo[g][1], (vmsim_tlb_policy_t)below(&r->rng, 3));
         cfg.itlb = vmsim_tlb_config(geo[g][0], geo[g][1], VMSIM_TLB_FIFO);
+        if (chance(&r->rng, 50)) /* and the fast path's quick walk from them */
+            cfg.psc_pde = cfg.psc_pdpte = cfg.psc_pml4e = vmsim_tlb_config(4, 2, VMSIM_TLB_LRU);
     } else if (i == 3) {
         cfg.split_tlb = false;
         cfg.fast_path = false;

@@ -30,12 +30,13 @@ static void fill_pt(vmsim_machine_t *m, uint64_t pt, uint64_t frames)
         put64(m, pt + 8 * i, (frames + 0x1000 * i) | PRWU);
 }
 
-static vmsim_machine_t *machine(bool psc)
+static vmsim_machine_t *machine_with(bool psc, bool fast)
 {
     vmsim_config_t cfg;
     vmsim_machine_t *m = NULL;
     vmsim_config_default(&cfg);
     cfg.ram_bytes = 16u << 20;
+    cfg.fast_path = fast;
     cfg.dtlb = cfg.itlb = vmsim_tlb_config(1, 1, VMSIM_TLB_LRU);
     if (psc)
         cfg.psc_pml5e = cfg.psc_pml4e = cfg.psc_pdpte = cfg.psc_pde =
@@ -46,11 +47,18 @@ static vmsim_machine_t *machine(bool psc)
     put64(m, PD_BASE, PT_A | PRWU);
     fill_pt(m, PT_A, 0x100000);
     fill_pt(m, PT_B, 0x200000);
+    assert_int_equal(vmsim_bus_fill(m, 0x100000, 0xaa, 0x40000), VMSIM_OK); /* the frames of */
+    assert_int_equal(vmsim_bus_fill(m, 0x200000, 0x55, 0x40000), VMSIM_OK); /* PT_A and PT_B */
     set_reg(m, VMSIM_REG_EFER, VMSIM_EFER_LME);
     set_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE);
     set_reg(m, VMSIM_REG_CR3, 0x10000);
     set_reg(m, VMSIM_REG_CR0, PG_ON);
     return m;
+}
+
+static vmsim_machine_t *machine(bool psc)
+{
+    return machine_with(psc, true);
 }
 
 static vmsim_stats_t stats(vmsim_machine_t *m)
@@ -162,6 +170,32 @@ static void the_pde_cache_serves_32_bit_paging_too(void **state)
     vmsim_destroy(m);
 }
 
+static void the_fast_path_walks_from_the_caches_as_the_general_route_does(void **state)
+{
+    (void)state;
+    vmsim_machine_t *on = machine(true), *off = machine_with(true, false);
+    for (unsigned k = 0; k < 3000; k++) {
+        vmsim_vaddr_t va = (k * 7919u % 64) * 0x1000ull + (k % 5) * 4;
+        uint32_t a = 0, b = 0;
+        if (k % 500 == 0) { /* a PDE change the caches do not see until INVLPG */
+            uint64_t pt = (k / 500) % 2 ? PT_B : PT_A;
+            put64(on, PD_BASE, pt | PRWU | A);
+            put64(off, PD_BASE, pt | PRWU | A);
+        }
+        if (k % 500 == 250) {
+            assert_int_equal(vmsim_invlpg(on, va), VMSIM_OK);
+            assert_int_equal(vmsim_invlpg(off, va), VMSIM_OK);
+        }
+        assert_int_equal(vmsim_read32(on, SUP, va, &a), vmsim_read32(off, SUP, va, &b));
+        assert_int_equal(a, b);
+    }
+    vmsim_stats_t s1 = stats(on), s2 = stats(off);
+    assert_memory_equal(&s1, &s2, sizeof s1);
+    assert_true(s1.psc.hits > 1000);
+    vmsim_destroy(on);
+    vmsim_destroy(off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +205,7 @@ int main(void)
         cmocka_unit_test(cr3_loads_and_invpcid_drop_cached_entries_as_the_sdm_says),
         cmocka_unit_test(rights_of_the_cached_levels_still_count),
         cmocka_unit_test(the_pde_cache_serves_32_bit_paging_too),
+        cmocka_unit_test(the_fast_path_walks_from_the_caches_as_the_general_route_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -535,20 +535,29 @@ static inline __attribute__((always_inline)) bool quick_root(const vmsim_machine
 
 static inline __attribute__((always_inline)) bool
 quick_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t access, vmsim_mode_t mode,
-           unsigned width, struct quick *q)
+           unsigned width, struct quick *q, const struct walk_start *start, uint64_t *entries)
 {
     const struct walk_masks *wm = &m->walk;
     const uint64_t need_leaf = VMSIM_PTE_A | (access == VMSIM_WRITE ? VMSIM_PTE_D : 0);
     uint64_t table, all = ~0ull, any = 0, entry;
     const struct level_masks *l = wm->lv;
     bool pk;
-    if (!quick_root(m, vaddr, &table))
+    if (start) { /* below a cached table entry: its rights stand for the levels above */
+        l += start->level;
+        table = start->table;
+        all = start->rights & TLB_W ? ~0ull : ~(uint64_t)VMSIM_PTE_RW;
+        all &= start->rights & TLB_U ? ~0ull : ~(uint64_t)VMSIM_PTE_US;
+        any = start->rights & TLB_XD ? wm->xd_bit : 0;
+    } else if (!quick_root(m, vaddr, &table)) {
         return false;
+    }
     for (;; l++) {
         uint64_t addr = table + ((vaddr >> l->shift) & l->index_mask) * width;
         if (addr >= m->ram_size)
             return false;
         entry = ram_load(m, addr, width);
+        if (entries)
+            *entries++ = entry;
         all &= entry;
         any |= entry;
         enum walk_step step = walk_step(l, entry);
@@ -585,6 +594,36 @@ static bool quick_hit(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w, vm
     return true;
 }
 
+/* The quick route's miss with paging-structure caches: the walk starts
+ * below the deepest cached entry; only when it ends well are the caches
+ * counted, touched and filled, as the general route does. */
+static __attribute__((noinline)) bool quick_walk_psc(vmsim_machine_t *m, struct tlb *tlb,
+                                                     vmsim_access_t access, vmsim_mode_t mode,
+                                                     vmsim_vaddr_t vaddr, uint64_t *paddr)
+{
+    struct quick q;
+    struct walk_start start;
+    struct tlb *owner = NULL;
+    uint64_t entries[5];
+    struct tlb_way *pw = psc_probe(m, vaddr, &start, &owner);
+    if (!(m->walk.width == 4
+              ? quick_walk(m, vaddr, access, mode, 4, &q, pw ? &start : NULL, entries)
+              : quick_walk(m, vaddr, access, mode, 8, &q, pw ? &start : NULL, entries)))
+        return false;
+    unsigned first = pw ? start.level : 0;
+    m->st->walks++;
+    m->st->walk_reads += m->walk.n_levels - first;
+    psc_count(m, pw, owner);
+    psc_fill_entries(m, vaddr, entries, first, m->walk.n_levels - 1 - first,
+                     pw ? start.rights : TLB_W | TLB_U);
+    if (tlb) {
+        tlb->st->misses++;
+        fast_set(m, tlb, tlb_fill(tlb, vaddr, 12, q.pbase, q.rights, q.pkey), access, mode, vaddr);
+    }
+    *paddr = q.pbase + (vaddr & 0xfff);
+    return true;
+}
+
 /* Translate a piece within one page with every effect of the general
  * route, or return false having changed nothing. */
 static inline __attribute__((always_inline)) bool
@@ -598,10 +637,12 @@ quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, vm
         if (w)
             return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
     }
-    if (m->stlb || m->n_pscs)
-        return false; /* an L1 miss looks in the STLB and the PSCs: the general route */
-    if (!(m->walk.width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q)
-                             : quick_walk(m, vaddr, access, mode, 8, &q)))
+    if (m->stlb)
+        return false; /* an L1 miss looks in the STLB: the general route */
+    if (m->n_pscs)
+        return quick_walk_psc(m, tlb, access, mode, vaddr, paddr);
+    if (!(m->walk.width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q, NULL, NULL)
+                             : quick_walk(m, vaddr, access, mode, 8, &q, NULL, NULL)))
         return false;
     m->st->walks++;
     m->st->walk_reads += m->walk.n_levels; /* a 4 KiB leaf: every level read */

@@ -161,8 +161,18 @@ void psc_destroy(vmsim_machine_t *m);
 /* The deepest cached table entry for vaddr: true and *start, counting a
  * hit, or false counting a miss. */
 bool psc_lookup(vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start);
+/* The same without counting or touching anything: the way and its cache
+ * (*owner), or NULL. */
+struct tlb_way *psc_probe(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start,
+                          struct tlb **owner);
+/* Count a lookup that found `w` (in `owner`) or nothing, as psc_lookup. */
+void psc_count(vmsim_machine_t *m, struct tlb_way *w, struct tlb *owner);
 /* Cache the table entries a successful walk used. */
 void psc_fill(vmsim_machine_t *m, const vmsim_translation_t *t, const struct walk_start *start);
+/* The same from the n table entries read from level index `first` down,
+ * with `rights` those of the levels above. */
+void psc_fill_entries(vmsim_machine_t *m, vmsim_vaddr_t vaddr, const uint64_t *entries,
+                      unsigned first, unsigned n, unsigned rights);
 /* Drop every entry (one_pcid: of PCID tag `tag`). */
 void psc_flush(vmsim_machine_t *m, bool one_pcid, uint64_t tag);
 

@@ -80,7 +80,8 @@ static uint64_t psc_key(const struct tlb *t, vmsim_vaddr_t vaddr, unsigned shift
     return tlb_vpn(vaddr, shift) << TLB_VPN_SHIFT | t->tag | code;
 }
 
-bool psc_lookup(vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start)
+struct tlb_way *psc_probe(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start,
+                          struct tlb **owner)
 {
     const struct walk_masks *wm = &m->walk;
     for (unsigned i = wm->n_levels - 1; i-- > 0;) { /* the deepest table entry first */
@@ -90,25 +91,50 @@ bool psc_lookup(vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *star
         unsigned shift = wm->lv[i].shift;
         struct tlb_way *w = tlb_probe(t, psc_key(t, vaddr, shift), tlb_vpn(vaddr, shift));
         if (w) {
-            tlb_touch(t, w);
             start->level = i + 1;
             start->table = w->pbase;
             start->rights = w->rights;
-            m->st->psc.hits++;
-            return true;
+            *owner = t;
+            return w;
         }
     }
-    m->st->psc.misses++;
-    return false;
+    return NULL;
+}
+
+void psc_count(vmsim_machine_t *m, struct tlb_way *w, struct tlb *owner)
+{
+    if (w) {
+        tlb_touch(owner, w);
+        m->st->psc.hits++;
+    } else {
+        m->st->psc.misses++;
+    }
+}
+
+bool psc_lookup(vmsim_machine_t *m, vmsim_vaddr_t vaddr, struct walk_start *start)
+{
+    struct tlb *owner = NULL;
+    struct tlb_way *w = psc_probe(m, vaddr, start, &owner);
+    psc_count(m, w, owner);
+    return w != NULL;
 }
 
 void psc_fill(vmsim_machine_t *m, const vmsim_translation_t *t, const struct walk_start *start)
 {
+    uint64_t entries[VMSIM_MAX_WALK_STEPS];
+    unsigned n = 0, s = !start && m->walk.has_pdpte ? 1 : 0; /* PAE: steps[0] is a register */
+    for (; s < t->n_steps && !t->steps[s].leaf; s++)
+        entries[n++] = t->steps[s].value;
+    psc_fill_entries(m, t->vaddr, entries, start ? start->level : 0, n,
+                     start ? start->rights : TLB_W | TLB_U);
+}
+
+void psc_fill_entries(vmsim_machine_t *m, vmsim_vaddr_t vaddr, const uint64_t *entries,
+                      unsigned first, unsigned n, unsigned rights)
+{
     const struct walk_masks *wm = &m->walk;
-    unsigned rights = start ? start->rights : TLB_W | TLB_U, first = start ? start->level : 0;
-    unsigned s = !start && wm->has_pdpte ? 1 : 0; /* PAE: steps[0] is the PDPTE register */
-    for (unsigned i = first; s < t->n_steps && !t->steps[s].leaf; i++, s++) {
-        uint64_t e = t->steps[s].value;
+    for (unsigned k = 0, i = first; k < n; k++, i++) {
+        uint64_t e = entries[k];
         if (!(e & VMSIM_PTE_RW))
             rights &= ~(unsigned)TLB_W;
         if (!(e & VMSIM_PTE_US))
@@ -119,13 +145,13 @@ void psc_fill(vmsim_machine_t *m, const vmsim_translation_t *t, const struct wal
         if (!c)
             continue;
         unsigned shift = wm->lv[i].shift;
-        uint64_t key = psc_key(c, t->vaddr, shift);
-        struct tlb_way *w = tlb_probe(c, key, tlb_vpn(t->vaddr, shift));
+        uint64_t key = psc_key(c, vaddr, shift);
+        struct tlb_way *w = tlb_probe(c, key, tlb_vpn(vaddr, shift));
         if (w) { /* the same area: the entry now says this */
             w->pbase = e & wm->table_addr;
             w->rights = (uint8_t)rights;
         } else {
-            tlb_fill(c, t->vaddr, shift, e & wm->table_addr, rights, 0);
+            tlb_fill(c, vaddr, shift, e & wm->table_addr, rights, 0);
         }
     }
 }
