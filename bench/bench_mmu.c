@@ -70,6 +70,7 @@ enum pattern { PAT_SEQ, PAT_SCAT, PAT_PAGE };
 static const char *const pattern_names[] = {"seq", "scat", "page"};
 
 static volatile uint32_t sink;
+static bool with_psc; /* --psc: paging-structure caches (32 x 4-way per level) */
 static uint64_t n_errors; /* emulated accesses that did not return VMSIM_OK */
 
 /* ---- machines ------------------------------------------------------------ */
@@ -151,6 +152,9 @@ static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, enum paging paging,
     cfg.ram_bytes = RAM_BYTES;
     cfg.dtlb = tlb;
     cfg.fast_path = fast;
+    if (with_psc)
+        cfg.psc_pml5e = cfg.psc_pml4e = cfg.psc_pdpte = cfg.psc_pde =
+            vmsim_tlb_config(32, 4, VMSIM_TLB_LRU);
     /* Write every frame, as the native loop's array is written: an
      * untouched page would be the host's shared zero page. */
     if (vmsim_create(&cfg, &m) || map_pages(m, paging, n_pages) ||
@@ -590,7 +594,8 @@ static void usage(void)
             "       bench_mmu --verify [--quick]\n"
             "       bench_mmu --count-{hit,miss,walk,write,native} N [--no-fast]\n"
             "                 [--paging 32-bit|pae|2m|4m|4level|5level]   (2m, 4m: hit and write "
-            "only)\n");
+            "only)\n"
+            "                 [--psc]   (paging-structure caches, 32 x 4-way per level)\n");
 }
 
 int main(int argc, char **argv)
@@ -607,6 +612,8 @@ int main(int argc, char **argv)
             verify = true;
         else if (!strcmp(a, "--no-fast"))
             fast = false;
+        else if (!strcmp(a, "--psc"))
+            with_psc = true;
         else if (!strcmp(a, "--csv") && i + 1 < argc)
             csv = argv[++i];
         else if (!strcmp(a, "--json") && i + 1 < argc)

@@ -30,7 +30,9 @@
 #
 # The third table runs them under IA-32e paging (--paging 4level and
 # 5level: 64-bit linear addresses, four or five levels of 8-byte entries,
-# 4 KiB pages), fast path on and off.
+# 4 KiB pages), fast path on and off, and the miss again with
+# paging-structure caches (--psc: 32 x 4-way per level), where the PDE
+# cache leaves one entry to read.
 set -eu
 
 BIN=${1:-build/bench/bench/bench_mmu}
@@ -132,6 +134,10 @@ l5_hit=$(per hit vmsim_read32 --paging 5level)
 l5_miss=$(per miss vmsim_read32 --paging 5level)
 l5_walk=$(per walk vmsim_read32 --paging 5level)
 l4_hit_off=$(per hit vmsim_read32 --no-fast --paging 4level)
+l4_miss_psc=$(per miss vmsim_read32 --paging 4level --psc)
+l5_miss_psc=$(per miss vmsim_read32 --paging 5level --psc)
+miss_psc=$(per miss vmsim_read32 --psc)
+l4_walk_psc=$(per walk vmsim_read32 --paging 4level --psc)
 l4_miss_off=$(per miss vmsim_read32 --no-fast --paging 4level)
 l4_walk_off=$(per walk vmsim_read32 --no-fast --paging 4level)
 
@@ -147,3 +153,5 @@ l64_row "TLB hit, read  (in vmsim_read32)" "$hit_api" "$l4_hit" "$l5_hit" "$l4_h
 l64_row "TLB hit, write (in vmsim_write32)" "$write_api" "$l4_write" "-" "-"
 l64_row "TLB miss + walk + fill (in read32)" "$miss_api" "$l4_miss" "$l5_miss" "$l4_miss_off"
 l64_row "no TLB: walk (in vmsim_read32)" "$walk_api" "$l4_walk" "$l5_walk" "$l4_walk_off"
+l64_row "TLB miss + walk + fill, with PSCs" "$miss_psc" "$l4_miss_psc" "$l5_miss_psc" "-"
+l64_row "no TLB: walk, with PSCs" "-" "$l4_walk_psc" "-" "-"
