@@ -236,9 +236,9 @@ static inline vmsim_status_t mmu_check_vaddr(const vmsim_machine_t *m, vmsim_vad
     return VMSIM_OK;
 }
 
-static inline vmsim_fault_reason_t mmu_ordinary_rights(const vmsim_machine_t *m,
-                                                       vmsim_access_t access, vmsim_mode_t mode,
-                                                       unsigned rights)
+static inline __attribute__((always_inline)) vmsim_fault_reason_t
+mmu_ordinary_rights(const vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                    unsigned rights)
 {
     bool writable = rights & TLB_W, user = rights & TLB_U, xd = rights & TLB_XD;
     if (mode == VMSIM_USER) {
@@ -262,9 +262,9 @@ static inline vmsim_fault_reason_t mmu_ordinary_rights(const vmsim_machine_t *m,
     return VMSIM_WHY_NONE;
 }
 
-static inline vmsim_fault_reason_t mmu_check_rights(const vmsim_machine_t *m,
-                                                    vmsim_access_t access, vmsim_mode_t mode,
-                                                    unsigned rights, unsigned pkey, bool *pk)
+static inline __attribute__((always_inline)) vmsim_fault_reason_t
+mmu_check_rights(const vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                 unsigned rights, unsigned pkey, bool *pk)
 {
     vmsim_fault_reason_t why = mmu_ordinary_rights(m, access, mode, rights);
     *pk = m->walk.pke && mmu_pkey_forbids(m, access, mode, rights, pkey);
