@@ -70,7 +70,8 @@ enum pattern { PAT_SEQ, PAT_SCAT, PAT_PAGE };
 static const char *const pattern_names[] = {"seq", "scat", "page"};
 
 static volatile uint32_t sink;
-static bool with_psc; /* --psc: paging-structure caches (32 x 4-way per level) */
+static bool with_psc;  /* --psc: paging-structure caches (32 x 4-way per level) */
+static bool with_stlb; /* --stlb: a second-level TLB (1536 x 12-way) */
 static uint64_t n_errors; /* emulated accesses that did not return VMSIM_OK */
 
 /* ---- machines ------------------------------------------------------------ */
@@ -152,6 +153,8 @@ static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, enum paging paging,
     cfg.ram_bytes = RAM_BYTES;
     cfg.dtlb = tlb;
     cfg.fast_path = fast;
+    if (with_stlb)
+        cfg.stlb = vmsim_tlb_config(1536, 12, VMSIM_TLB_LRU);
     if (with_psc)
         cfg.psc_pml5e = cfg.psc_pml4e = cfg.psc_pdpte = cfg.psc_pde =
             vmsim_tlb_config(32, 4, VMSIM_TLB_LRU);
@@ -595,7 +598,8 @@ static void usage(void)
             "       bench_mmu --count-{hit,miss,walk,write,native} N [--no-fast]\n"
             "                 [--paging 32-bit|pae|2m|4m|4level|5level]   (2m, 4m: hit and write "
             "only)\n"
-            "                 [--psc]   (paging-structure caches, 32 x 4-way per level)\n");
+            "                 [--psc]   (paging-structure caches, 32 x 4-way per level)\n"
+            "                 [--stlb]  (a second-level TLB, 1536 x 12-way)\n");
 }
 
 int main(int argc, char **argv)
@@ -614,6 +618,8 @@ int main(int argc, char **argv)
             fast = false;
         else if (!strcmp(a, "--psc"))
             with_psc = true;
+        else if (!strcmp(a, "--stlb"))
+            with_stlb = true;
         else if (!strcmp(a, "--csv") && i + 1 < argc)
             csv = argv[++i];
         else if (!strcmp(a, "--json") && i + 1 < argc)

@@ -112,18 +112,58 @@ static bool quick_hit(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w, vm
     return true;
 }
 
-/* The quick route's miss with paging-structure caches: the walk starts
- * below the deepest cached entry; only when it ends well are the caches
- * counted, touched and filled, as the general route does. */
-static __attribute__((noinline)) bool quick_walk_psc(vmsim_machine_t *m, struct tlb *tlb,
-                                                     vmsim_access_t access, vmsim_mode_t mode,
-                                                     vmsim_vaddr_t vaddr, uint64_t *paddr)
+/* An L1 miss that the second-level TLB answers: the STLB's way serves the
+ * access, and fills the L1 TLB.  False, having changed nothing, when the
+ * STLB holds no way for the page; *bail when it holds one that cannot
+ * serve (the general route then walks). */
+static bool quick_stlb(vmsim_machine_t *m, struct tlb *tlb, vmsim_access_t access,
+                       vmsim_mode_t mode, vmsim_vaddr_t vaddr, unsigned len, uint64_t *paddr,
+                       bool *bail)
+{
+    struct tlb *owner = m->stlb;
+    struct tlb_way *sw = tlb_find(owner, vaddr);
+    bool rights_ok;
+    if (!sw && m->stlb1g) {
+        owner = m->stlb1g;
+        sw = tlb_find(owner, vaddr);
+    }
+    if (!sw)
+        return false;
+    uint64_t pa = sw->pbase + (vaddr & ((1ull << tlb_way_shift(sw)) - 1));
+    *bail = !way_serves(m, sw, access, mode, &rights_ok) || !ram_contains(m, pa, len);
+    if (*bail)
+        return false;
+    m->stlb->st->hits++;
+    tlb_touch(owner, sw);
+    if (tlb) {
+        tlb->st->misses++;
+        struct tlb_way *w =
+            tlb_fill(tlb, vaddr, tlb_way_shift(sw), sw->pbase, sw->rights, sw->pkey);
+        fast_set(m, tlb, w, access, mode, vaddr);
+    }
+    *paddr = pa;
+    return true;
+}
+
+/* The quick route's L1 miss behind a second-level TLB or paging-structure
+ * caches: an STLB hit, else the quick walk from the deepest cached table
+ * entry.  Counted, touched and filled -- L1, STLB, caches -- only when it
+ * ends well, as the general route does; else nothing has changed. */
+static __attribute__((noinline)) bool quick_miss_cached(vmsim_machine_t *m, struct tlb *tlb,
+                                                        vmsim_access_t access, vmsim_mode_t mode,
+                                                        vmsim_vaddr_t vaddr, unsigned len,
+                                                        uint64_t *paddr)
 {
     struct quick q;
     struct walk_start start;
     struct tlb *owner = NULL;
+    struct tlb_way *pw = NULL;
     uint64_t entries[5];
-    struct tlb_way *pw = psc_probe(m, vaddr, &start, &owner);
+    bool bail = false;
+    if (m->stlb && (quick_stlb(m, tlb, access, mode, vaddr, len, paddr, &bail) || bail))
+        return !bail;
+    if (m->n_pscs)
+        pw = psc_probe(m, vaddr, &start, &owner);
     if (!(m->walk.width == 4
               ? quick_walk(m, vaddr, access, mode, 4, &q, pw ? &start : NULL, entries)
               : quick_walk(m, vaddr, access, mode, 8, &q, pw ? &start : NULL, entries)))
@@ -131,12 +171,18 @@ static __attribute__((noinline)) bool quick_walk_psc(vmsim_machine_t *m, struct 
     unsigned first = pw ? start.level : 0;
     m->st->walks++;
     m->st->walk_reads += m->walk.n_levels - first;
-    psc_count(m, pw, owner);
-    psc_fill_entries(m, vaddr, entries, first, m->walk.n_levels - 1 - first,
-                     pw ? start.rights : TLB_W | TLB_U);
+    if (m->n_pscs) {
+        psc_count(m, pw, owner);
+        psc_fill_entries(m, vaddr, entries, first, m->walk.n_levels - 1 - first,
+                         pw ? start.rights : TLB_W | TLB_U);
+    }
     if (tlb) {
         tlb->st->misses++;
         fast_set(m, tlb, tlb_fill(tlb, vaddr, 12, q.pbase, q.rights, q.pkey), access, mode, vaddr);
+    }
+    if (m->stlb) {
+        m->stlb->st->misses++;
+        tlb_fill(m->stlb, vaddr, 12, q.pbase, q.rights, q.pkey);
     }
     *paddr = q.pbase + (vaddr & 0xfff);
     return true;
@@ -155,10 +201,8 @@ quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, vm
         if (w)
             return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
     }
-    if (m->stlb)
-        return false; /* an L1 miss looks in the STLB: the general route */
-    if (m->n_pscs)
-        return quick_walk_psc(m, tlb, access, mode, vaddr, paddr);
+    if (m->stlb || m->n_pscs)
+        return quick_miss_cached(m, tlb, access, mode, vaddr, len, paddr);
     if (!(m->walk.width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q, NULL, NULL)
                              : quick_walk(m, vaddr, access, mode, 8, &q, NULL, NULL)))
         return false;
