@@ -84,6 +84,19 @@ static inline enum walk_step walk_step(const struct level_masks *l, uint64_t ent
     return large || l->last ? STEP_LEAF : STEP_TABLE;
 }
 
+/* Rights combined over the levels (SDM 4.6): R/W and U/S ANDed, XD ORed
+ * (bit 63 counts only when `xd_bit` says it is XD). */
+static inline unsigned walk_rights(unsigned rights, uint64_t entry, uint64_t xd_bit)
+{
+    if (!(entry & VMSIM_PTE_RW))
+        rights &= ~(unsigned)TLB_W;
+    if (!(entry & VMSIM_PTE_US))
+        rights &= ~(unsigned)TLB_U;
+    if (entry & xd_bit)
+        rights |= TLB_XD;
+    return rights;
+}
+
 /* The physical base of the page a leaf entry at level `l` maps. */
 static inline uint64_t walk_leaf_base(const struct level_masks *l, uint64_t entry)
 {

@@ -135,12 +135,7 @@ void psc_fill_entries(vmsim_machine_t *m, vmsim_vaddr_t vaddr, const uint64_t *e
     const struct walk_masks *wm = &m->walk;
     for (unsigned k = 0, i = first; k < n; k++, i++) {
         uint64_t e = entries[k];
-        if (!(e & VMSIM_PTE_RW))
-            rights &= ~(unsigned)TLB_W;
-        if (!(e & VMSIM_PTE_US))
-            rights &= ~(unsigned)TLB_U;
-        if (e & wm->xd_bit)
-            rights |= TLB_XD;
+        rights = walk_rights(rights, e, wm->xd_bit);
         struct tlb *c = m->psc[wm->lv[i].level];
         if (!c)
             continue;

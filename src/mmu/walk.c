@@ -300,12 +300,7 @@ unsigned mmu_walk(const vmsim_machine_t *m, vmsim_vaddr_t vaddr, vmsim_access_t 
                            l->level, false);
             return n_reads;
         }
-        if (!(entry & VMSIM_PTE_RW))
-            rights &= ~(unsigned)TLB_W;
-        if (!(entry & VMSIM_PTE_US))
-            rights &= ~(unsigned)TLB_U;
-        if (entry & wm->xd_bit)
-            rights |= TLB_XD;
+        rights = walk_rights(rights, entry, wm->xd_bit);
         if (step == STEP_LEAF)
             return walk_leaf(m, t, l, s, rights, len, n_reads);
         s->new_value = entry | VMSIM_PTE_A; /* used to find the next table */
