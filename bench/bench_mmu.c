@@ -62,13 +62,16 @@
 
 enum op { OP_READ, OP_WRITE };
 /* 32-bit and PAE paging with 4 KiB pages; 32-bit paging with 4 MiB pages
- * (CR4.PSE); PAE paging with 2 MiB pages. */
-enum paging { PG_32BIT, PG_PAE, PG_4M, PG_2M, PG_COUNT };
-static const char *const paging_names[] = {"32-bit", "pae", "4m", "2m"};
+ * (CR4.PSE); PAE paging with 2 MiB pages; IA-32e 4-level and 5-level
+ * paging with 4 KiB pages (the counting modes only). */
+enum paging { PG_32BIT, PG_PAE, PG_4M, PG_2M, PG_4LEVEL, PG_5LEVEL, PG_COUNT };
+static const char *const paging_names[] = {"32-bit", "pae", "4m", "2m", "4level", "5level"};
 enum pattern { PAT_SEQ, PAT_SCAT, PAT_PAGE };
 static const char *const pattern_names[] = {"seq", "scat", "page"};
 
 static volatile uint32_t sink;
+static bool with_psc;  /* --psc: paging-structure caches (32 x 4-way per level) */
+static bool with_stlb; /* --stlb: a second-level TLB (1536 x 12-way) */
 static uint64_t n_errors; /* emulated accesses that did not return VMSIM_OK */
 
 /* ---- machines ------------------------------------------------------------ */
@@ -78,11 +81,37 @@ static int bus64(vmsim_machine_t *m, uint64_t pa, uint64_t v) { return vmsim_bus
 
 /* Map n_pages pages at BASE_VA to consecutive frames at FRAMES_PA and
  * turn paging on.  Entries are user, writable, accessed and dirty. */
+/* IA-32e paging: (PML5 ->) PML4 -> PDPT -> PD at TABLES_PA and the pages
+ * after it, page tables after those; one path down to BASE_VA. */
+static int map_pages_64(vmsim_machine_t *m, bool five, unsigned n_pages)
+{
+    const uint64_t leaf = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A | VMSIM_PTE_D;
+    const uint64_t dir = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A;
+    uint64_t table = TABLES_PA, va = BASE_VA;
+    unsigned levels = five ? 5 : 4, pd_slot = (BASE_VA >> 21) & 511;
+    int rc = 0;
+    for (unsigned l = levels; l > 2; l--, table += VMSIM_PAGE_SIZE) /* PML5/PML4/PDPT */
+        rc |= bus64(m, table + 8 * ((va >> (12 + 9 * (l - 1))) & 511),
+                    (table + VMSIM_PAGE_SIZE) | dir);
+    uint64_t pd = table, pt = pd + VMSIM_PAGE_SIZE;
+    for (unsigned i = 0; i < n_pages; i++)
+        rc |= bus64(m, pt + 8ull * i, (FRAMES_PA + i * VMSIM_PAGE_SIZE) | leaf);
+    for (unsigned t = 0; t * 512 < n_pages; t++)
+        rc |= bus64(m, pd + 8ull * (pd_slot + t), (pt + t * VMSIM_PAGE_SIZE) | dir);
+    rc |= vmsim_write_reg(m, VMSIM_REG_EFER, VMSIM_EFER_LME);
+    rc |= vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PAE | (five ? VMSIM_CR4_LA57 : 0));
+    rc |= vmsim_write_reg(m, VMSIM_REG_CR3, TABLES_PA);
+    rc |= vmsim_write_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PE | VMSIM_CR0_PG);
+    return rc;
+}
+
 static int map_pages(vmsim_machine_t *m, enum paging paging, unsigned n_pages)
 {
     const uint32_t leaf = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A | VMSIM_PTE_D;
     const uint32_t dir = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US | VMSIM_PTE_A;
     int rc = 0;
+    if (paging == PG_4LEVEL || paging == PG_5LEVEL)
+        return map_pages_64(m, paging == PG_5LEVEL, n_pages);
     if (paging == PG_4M) { /* PD at TABLES_PA, 4 MiB pages */
         for (unsigned t = 0; t * 1024 < n_pages; t++)
             rc |= bus32(m, TABLES_PA + 4 * ((BASE_VA >> 22) + t),
@@ -124,6 +153,11 @@ static vmsim_machine_t *make_machine(vmsim_tlb_config_t tlb, enum paging paging,
     cfg.ram_bytes = RAM_BYTES;
     cfg.dtlb = tlb;
     cfg.fast_path = fast;
+    if (with_stlb)
+        cfg.stlb = vmsim_tlb_config(1536, 12, VMSIM_TLB_LRU);
+    if (with_psc)
+        cfg.psc_pml5e = cfg.psc_pml4e = cfg.psc_pdpte = cfg.psc_pde =
+            vmsim_tlb_config(32, 4, VMSIM_TLB_LRU);
     /* Write every frame, as the native loop's array is written: an
      * untouched page would be the host's shared zero page. */
     if (vmsim_create(&cfg, &m) || map_pages(m, paging, n_pages) ||
@@ -562,7 +596,10 @@ static void usage(void)
             "usage: bench_mmu [--quick] [--csv FILE] [--json FILE]\n"
             "       bench_mmu --verify [--quick]\n"
             "       bench_mmu --count-{hit,miss,walk,write,native} N [--no-fast]\n"
-            "                 [--paging 32-bit|pae|2m|4m]   (2m, 4m: hit and write only)\n");
+            "                 [--paging 32-bit|pae|2m|4m|4level|5level]   (2m, 4m: hit and write "
+            "only)\n"
+            "                 [--psc]   (paging-structure caches, 32 x 4-way per level)\n"
+            "                 [--stlb]  (a second-level TLB, 1536 x 12-way)\n");
 }
 
 int main(int argc, char **argv)
@@ -579,6 +616,10 @@ int main(int argc, char **argv)
             verify = true;
         else if (!strcmp(a, "--no-fast"))
             fast = false;
+        else if (!strcmp(a, "--psc"))
+            with_psc = true;
+        else if (!strcmp(a, "--stlb"))
+            with_stlb = true;
         else if (!strcmp(a, "--csv") && i + 1 < argc)
             csv = argv[++i];
         else if (!strcmp(a, "--json") && i + 1 < argc)

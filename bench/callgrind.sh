@@ -27,6 +27,12 @@
 # root, the same 4 KiB pages and patterns) next to 32-bit paging, fast
 # path on and off, and the hit once more on large pages (--paging 4m:
 # one 4 MiB page, 32-bit paging; --paging 2m: one 2 MiB page, PAE).
+#
+# The third table runs them under IA-32e paging (--paging 4level and
+# 5level: 64-bit linear addresses, four or five levels of 8-byte entries,
+# 4 KiB pages), fast path on and off, and the miss again with
+# paging-structure caches (--psc: 32 x 4-way per level), where the PDE
+# cache leaves one entry to read.
 set -eu
 
 BIN=${1:-build/bench/bench/bench_mmu}
@@ -119,3 +125,33 @@ pae_row "TLB hit, write (in vmsim_write32)" "$write_api" "$pae_write_api" "$writ
 pae_row "TLB miss + 2-level walk + fill (in read32)" "$miss_api" "$pae_miss_api" "$miss_off" "$pae_miss_off"
 pae_row "no TLB: 2-level walk (in vmsim_read32)" "$walk_api" "$pae_walk_api" "$walk_off" "$pae_walk_off"
 pae_row "TLB hit, read, 4 MiB (32) / 2 MiB (PAE) page" "$hit_4m" "$hit_2m" "$hit_4m_off" "$hit_2m_off"
+
+l4_hit=$(per hit vmsim_read32 --paging 4level)
+l4_write=$(per write vmsim_write32 --paging 4level)
+l4_miss=$(per miss vmsim_read32 --paging 4level)
+l4_walk=$(per walk vmsim_read32 --paging 4level)
+l5_hit=$(per hit vmsim_read32 --paging 5level)
+l5_miss=$(per miss vmsim_read32 --paging 5level)
+l5_walk=$(per walk vmsim_read32 --paging 5level)
+l4_hit_off=$(per hit vmsim_read32 --no-fast --paging 4level)
+l4_miss_psc=$(per miss vmsim_read32 --paging 4level --psc)
+l5_miss_psc=$(per miss vmsim_read32 --paging 5level --psc)
+miss_psc=$(per miss vmsim_read32 --psc)
+l4_walk_psc=$(per walk vmsim_read32 --paging 4level --psc)
+l4_miss_off=$(per miss vmsim_read32 --no-fast --paging 4level)
+l4_walk_off=$(per walk vmsim_read32 --no-fast --paging 4level)
+
+# l64_row LABEL 32-ON 4LEVEL-ON 5LEVEL-ON 4LEVEL-OFF
+l64_row() {
+    printf '%-44s %8s %8s %8s %10s\n' "$1" "$2" "$3" "$4" "$5"
+}
+echo
+echo "32-bit vs IA-32e paging: host instructions per 4-byte access (fast path on; last column off)"
+echo
+printf '%-44s %8s %8s %8s %10s\n' "access" "32-bit" "4-level" "5-level" "4-lvl off"
+l64_row "TLB hit, read  (in vmsim_read32)" "$hit_api" "$l4_hit" "$l5_hit" "$l4_hit_off"
+l64_row "TLB hit, write (in vmsim_write32)" "$write_api" "$l4_write" "-" "-"
+l64_row "TLB miss + walk + fill (in read32)" "$miss_api" "$l4_miss" "$l5_miss" "$l4_miss_off"
+l64_row "no TLB: walk (in vmsim_read32)" "$walk_api" "$l4_walk" "$l5_walk" "$l4_walk_off"
+l64_row "TLB miss + walk + fill, with PSCs" "$miss_psc" "$l4_miss_psc" "$l5_miss_psc" "-"
+l64_row "no TLB: walk, with PSCs" "-" "$l4_walk_psc" "-" "-"

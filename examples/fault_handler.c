@@ -100,7 +100,7 @@ static vmsim_fault_action_t on_fault(vmsim_machine_t *m, const vmsim_fault_t *fa
     vmsim_bank_t previous;
     bool ok = false;
 
-    printf("  #PF at 0x%08" PRIx32 ", error code 0x%" PRIx32 " (%s)\n", fault->cr2,
+    printf("  #PF at 0x%08" PRIx64 ", error code 0x%" PRIx32 " (%s)\n", fault->cr2,
            fault->error_code, vmsim_fault_reason_text(fault->reason));
     if (!(fault->error_code & VMSIM_PF_P) && fault->cr2 >= HEAP_START && fault->cr2 < HEAP_END) {
         vmsim_set_stats_bank(m, VMSIM_BANK_KERNEL, &previous);

@@ -62,7 +62,7 @@ int main(void)
     if (rc == VMSIM_ERR_PAGE_FAULT) {
         vmsim_fault_t fault;
         vmsim_last_fault(m, &fault);
-        printf("page fault: CR2 = 0x%" PRIx32 ", error code 0x%" PRIx32 ": %s\n", fault.cr2,
+        printf("page fault: CR2 = 0x%" PRIx64 ", error code 0x%" PRIx32 ": %s\n", fault.cr2,
                fault.error_code, vmsim_fault_reason_text(fault.reason));
     }
 

@@ -942,7 +942,8 @@ static void bad_registers_and_values_are_refused(void **state)
     assert_int_equal(vmsim_write_reg(m, (vmsim_reg_t)42, 0), VMSIM_ERR_INVALID);
     assert_int_equal(vmsim_read_reg(m, VMSIM_REG_COUNT, &v), VMSIM_ERR_INVALID);
     assert_int_equal(vmsim_read_reg(m, (vmsim_reg_t)-1, &v), VMSIM_ERR_INVALID);
-    static const vmsim_reg_t crs[] = {VMSIM_REG_CR0, VMSIM_REG_CR2, VMSIM_REG_CR3, VMSIM_REG_CR4};
+    /* CR2 holds 64-bit linear addresses; CR3 is wider in IA-32e mode only */
+    static const vmsim_reg_t crs[] = {VMSIM_REG_CR0, VMSIM_REG_CR3, VMSIM_REG_CR4, VMSIM_REG_PKRU};
     for (size_t i = 0; i < 4; i++) {
         uint64_t before = 0, after = 1;
         vmsim_read_reg(m, crs[i], &before);
@@ -952,7 +953,7 @@ static void bad_registers_and_values_are_refused(void **state)
     }
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, VMSIM_CR0_PG), VMSIM_ERR_GP); /* PG w/o PE */
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR0, PG_ON | (1u << 29)), VMSIM_ERR_GP); /* NW w/o CD */
-    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, 1u << 22), VMSIM_ERR_GP);    /* PKE */
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, 1u << 24), VMSIM_ERR_GP);    /* PKS */
     assert_int_equal(vmsim_write_reg(m, VMSIM_REG_EFER, 1ull << 40), VMSIM_ERR_GP); /* no such bit */
     assert_int_equal(vmsim_read_reg(m, VMSIM_REG_CR4, &v), VMSIM_OK);
     assert_int_equal(v, 0);

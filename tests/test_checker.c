@@ -160,6 +160,41 @@ static void pte_changed_without_invlpg(void **state)
     krig_halt(f.k);
 }
 
+/* A stale entry that only the second-level TLB still holds (the 1-entry
+ * L1 TLBs lost it): the checker looks there too, and names the STLB. */
+static void stale_entry_in_the_second_level_tlb(void **state)
+{
+    (void)state;
+    struct krig f;
+    vmsim_config_t mc;
+    vmsim_kernel_config_t kc;
+    uint32_t a;
+    vmsim_config_default(&mc);
+    mc.ram_bytes = 16u << 20;
+    mc.dtlb = mc.itlb = vmsim_tlb_config(1, 1, VMSIM_TLB_LRU);
+    mc.stlb = vmsim_tlb_config(256, 4, VMSIM_TLB_LRU);
+    vmsim_kernel_config_default(&kc);
+    assert_int_equal(krig_boot_machine(&mc, &kc, &f.m, &f.k), VMSIM_OK);
+    assert_int_equal(vmsim_proc_create(f.k, &f.pid), VMSIM_OK);
+    assert_int_equal(vmsim_proc_switch(f.k, f.pid), VMSIM_OK);
+    assert_int_equal(vmsim_mmap(f.k, f.pid, 0, 4 * PAGE, RW, 0, &a), VMSIM_OK);
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(vmsim_write32(f.m, VMSIM_USER, a + i * PAGE, i), VMSIM_OK);
+    assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
+    uint32_t addr = pte_paddr(f.m, a), pte;
+    vmsim_bus_read32(f.m, addr, &pte);
+    vmsim_bus_write32(f.m, addr, pte & ~VMSIM_PTE_RW);
+    vmsim_check_problem_t p = expect_problem(f.k, VMSIM_CHECK_STALE_TLB);
+    assert_int_equal(p.vaddr, a);
+    assert_int_equal(p.tlb, VMSIM_STLB);
+    char line[256];
+    vmsim_check_problem_format(&p, line, sizeof line);
+    assert_non_null(strstr(line, "the STLB says"));
+    vmsim_invlpg(f.m, a);
+    assert_int_equal(vmsim_check(f.k, NULL), VMSIM_OK);
+    krig_halt(f.k);
+}
+
 static void fork_bugs(void **state)
 {
     (void)state;
@@ -285,6 +320,7 @@ int main(void)
         cmocka_unit_test(refcount_off_by_one),
         cmocka_unit_test(missing_invlpg_bug),
         cmocka_unit_test(pte_changed_without_invlpg),
+        cmocka_unit_test(stale_entry_in_the_second_level_tlb),
         cmocka_unit_test(fork_bugs),
         cmocka_unit_test(broken_directory),
         cmocka_unit_test(temp_slot_left_mapped),

@@ -3,13 +3,18 @@
  * of shared/ run in process through scenario_run() and compared with its
  * expected output byte for byte.
  *
- *   usage: conformance [SET]     SET is a folder of VMSIM_SHARED_DIR,
- *                                "conformance" (default) or "conformance-pae"
+ *   usage: conformance [SET [--retention]]
+ *                                SET is a folder of VMSIM_SHARED_DIR:
+ *                                "conformance" (default), "conformance-pae",
+ *                                "conformance-64" or "conformance-sdm"
  *
  * Each NNN-name.scn runs three ways:
  *
  *   default TLB   (split, 64 x 4-way LRU)   must print NNN-name.out exactly;
  *   unified TLB                              must print NNN-name.out exactly;
+ *   with an STLB  (1536 x 12-way behind the default L1s, then behind
+ *                 2-entry L1s, then with paging-structure caches too)
+ *                                            must print NNN-name.out exactly;
  *   no TLB        must print what the default TLB prints for the same
  *                 scenario once its deliberate stale reads are left out.
  *
@@ -21,6 +26,9 @@
  * access has not yet been followed by invlpg or a control-register load
  * -- is blanked (line numbers stay), and TLB on and TLB off must then
  * agree on everything else: the design's "TLB on vs. TLB off" check.
+ * --retention names a set whose vectors test what the TLB keeps (global
+ * pages, PCIDs, INVPCID: conformance-sdm); without a TLB nothing is kept,
+ * so for those the no-TLB run is left out.
  *
  * On a mismatch the file name and the first differing line are printed.
  * The last line is "SET: N passed, M failed"; the exit status is 0 when
@@ -154,8 +162,9 @@ static bool is_stale_read(struct stale_state *s, const char *fields)
         s->seen_access = true;
     } else if (starts_with_word(fields, "phys32") || starts_with_word(fields, "phys64")) {
         s->tables_changed = s->tables_changed || s->seen_access;
-    } else if (starts_with_word(fields, "invlpg") || starts_with_word(fields, "cr0") ||
-               starts_with_word(fields, "cr3") || starts_with_word(fields, "cr4")) {
+    } else if (starts_with_word(fields, "invlpg") || starts_with_word(fields, "invpcid") ||
+               starts_with_word(fields, "cr0") || starts_with_word(fields, "cr3") ||
+               starts_with_word(fields, "cr4")) {
         s->tables_changed = false;
     }
     return false;
@@ -202,7 +211,7 @@ static bool check_without_tlb(const struct text *scn, const char *name, unsigned
     return ok;
 }
 
-static bool check_vector(const char *dir, const char *file, unsigned *n_stale)
+static bool check_vector(const char *dir, const char *file, bool retention, unsigned *n_stale)
 {
     char path[4096];
     struct text scn, want;
@@ -222,7 +231,22 @@ static bool check_vector(const char *dir, const char *file, unsigned *n_stale)
     ok = check(&scn, file, "default TLB", &opt, &want);
     opt.config.split_tlb = false;
     ok = check(&scn, file, "unified TLB", &opt, &want) && ok;
-    ok = check_without_tlb(&scn, file, n_stale) && ok;
+    /* a second-level TLB behind the L1s, then behind tiny L1s that evict
+     * all the time: the hierarchy must keep and drop exactly what one
+     * large TLB would */
+    opt.config.split_tlb = true;
+    opt.config.stlb = vmsim_tlb_config(1536, 12, VMSIM_TLB_LRU);
+    ok = check(&scn, file, "default TLB and an STLB", &opt, &want) && ok;
+    opt.config.dtlb = opt.config.itlb = vmsim_tlb_config(2, 2, VMSIM_TLB_FIFO);
+    ok = check(&scn, file, "2-entry L1 TLBs and an STLB", &opt, &want) && ok;
+    /* paging-structure caches at every level: the vectors change a table
+     * entry only with the flush the SDM asks for, so nothing may differ */
+    opt.config.psc_pml5e = opt.config.psc_pml4e = vmsim_tlb_config(4, 4, VMSIM_TLB_LRU);
+    opt.config.psc_pdpte = opt.config.psc_pde = vmsim_tlb_config(32, 4, VMSIM_TLB_LRU);
+    ok = check(&scn, file, "2-entry L1 TLBs, an STLB and paging-structure caches", &opt, &want) &&
+         ok;
+    if (!retention)
+        ok = check_without_tlb(&scn, file, n_stale) && ok;
     free(scn.data);
     free(want.data);
     return ok;
@@ -263,6 +287,7 @@ static char **list_vectors(const char *dir, size_t *n)
 int main(int argc, char **argv)
 {
     const char *set = argc > 1 ? argv[1] : "conformance";
+    bool retention = argc > 2 && strcmp(argv[2], "--retention") == 0;
     char dir[4096];
     size_t n;
     unsigned passed = 0, failed = 0, n_stale = 0, stale_files = 0;
@@ -274,7 +299,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) {
         unsigned stale = 0;
-        if (check_vector(dir, names[i], &stale))
+        if (check_vector(dir, names[i], retention, &stale))
             passed++;
         else
             failed++;

@@ -7,7 +7,8 @@
  *     machine 0  no TLB at all (entries = 0): every access walks -- the reference
  *     machine 1  the default TLBs and the fast path
  *     machine 2  a random geometry and policy (often tiny: evictions all the time)
- *     machine 3  another random one, unified or split, fast path on or off
+ *     machine 3  another random one, unified or split, fast path on or off,
+ *                with a random second-level TLB and PDE cache
  *
  * After every operation the result of each machine must equal the
  * reference's: status, physical address, error code, CR2, fault reason
@@ -183,15 +184,19 @@ static void make_machine(struct rig *r, unsigned k)
         cfg.dtlb = random_tlb(&r->rng);
         cfg.itlb = random_tlb(&r->rng);
         cfg.fast_path = chance(&r->rng, 70);
+        if (k == 3) { /* a second-level TLB behind the random L1s, and a PDE cache */
+            cfg.stlb = random_tlb(&r->rng);
+            cfg.psc_pde = random_tlb(&r->rng);
+        }
     }
     name_tlb(d, sizeof d, &cfg.dtlb);
     name_tlb(i, sizeof i, &cfg.itlb);
     if (k == 0)
         snprintf(r->name[k], sizeof r->name[k], "no TLB");
     else
-        snprintf(r->name[k], sizeof r->name[k], "dtlb %s%s%s%s", d,
+        snprintf(r->name[k], sizeof r->name[k], "dtlb %s%s%s%s, stlb %u", d,
                  cfg.split_tlb ? ", itlb " : ", unified", cfg.split_tlb ? i : "",
-                 cfg.fast_path ? ", fast path" : "");
+                 cfg.fast_path ? ", fast path" : "", cfg.stlb.entries);
     assert_int_equal(vmsim_create(&cfg, &r->m[k]), VMSIM_OK);
 }
 

@@ -223,10 +223,10 @@ static void refused_cr0_load_prints_gp_and_changes_nothing(void **state)
     expect_after_setup("cr0 0x1\n"                /* paging off again */
                        "cr0 0x80000000\n"         /* PG without PE: #GP */
                        "read sup 0x1000 4\n"
-                       "cr4 0x400000\n",          /* CR4.PKE: #GP */
+                       "cr4 0x1000000\n",         /* CR4.PKS: #GP */
                        "cr0 0x80000000 -> #GP\n"
                        "read sup 0x1000 4 -> ok 0x1000\n"
-                       "cr4 0x400000 -> #GP\n");
+                       "cr4 0x1000000 -> #GP\n");
 }
 
 static void refused_pae_cr3_load_prints_gp(void **state)
@@ -585,6 +585,90 @@ static void scenario_without_accesses_prints_nothing(void **state)
     expect_output("\n\n\n", "");
 }
 
+/* --- IA-32e mode ------------------------------------------------------------ */
+
+#define ENTER_4LEVEL                                                                               \
+    "phys64 0x10000 0x11007\n"                                                                     \
+    "phys64 0x10ff8 0x11007\n" /* PML4[511]: the same PDPT */                                      \
+    "phys64 0x11000 0x12007\n"                                                                     \
+    "phys64 0x11ff0 0x12007\n" /* PDPT[510] */                                                     \
+    "phys64 0x12000 0x13007\n"                                                                     \
+    "phys64 0x13008 0x20007\n" /* 0x1000 -> 0x20000 */                                             \
+    "efer 0x100\ncr4 0x20\ncr3 0x10000\ncr0 0x80000001\n"
+
+static void ia32e_scenarios_take_64_bit_addresses_and_print_gp(void **state)
+{
+    (void)state;
+    expect_output(ENTER_4LEVEL "read sup 0xffffffff80001ff8 8\n"
+                               "read sup 0x800000000000 4\n"
+                               "write user 0x7ffffffffffc 8\n"
+                               "invlpg 0x800000000000\n"
+                               "invpcid 4 0x0 0x0\n"
+                               "invpcid 0 0x1 0x1000\n"
+                               "pkru 0xc\n"
+                               "cr3 0x8000000000010000\n",
+                  "read sup 0xffffffff80001ff8 8 -> ok 0x20ff8\n"
+                  "  ~ 0x10ff8 0x11007 -> 0x11027\n"
+                  "  ~ 0x11ff0 0x12007 -> 0x12027\n"
+                  "  ~ 0x12000 0x13007 -> 0x13027\n"
+                  "  ~ 0x13008 0x20007 -> 0x20027\n"
+                  "read sup 0x800000000000 4 -> #GP\n"
+                  "write user 0x7ffffffffffc 8 -> #GP\n"
+                  "invpcid 4 0x0 0x0 -> #GP\n"
+                  "invpcid 0 0x1 0x1000 -> #GP\n"
+                  "cr3 0x8000000000010000 -> #GP\n");
+}
+
+static void protection_keys_show_pk_in_the_error_code(void **state)
+{
+    (void)state;
+    expect_output(ENTER_4LEVEL "phys64 0x13010 0x1800000000021007\n" /* key 3 */
+                               "cr4 0x400020\n"
+                               "pkru 0x40\n" /* key 3: AD */
+                               "read user 0x2000 4\n"
+                               "fetch user 0x2000 1\n",
+                  "read user 0x2000 4 -> #PF 0x25 0x2000\n"
+                  "  ~ 0x10000 0x11007 -> 0x11027\n"
+                  "  ~ 0x11000 0x12007 -> 0x12027\n"
+                  "  ~ 0x12000 0x13007 -> 0x13027\n"
+                  "fetch user 0x2000 1 -> ok 0x21000\n"
+                  "  ~ 0x13010 0x1800000000021007 -> 0x1800000000021027\n");
+}
+
+static void wide_addresses_before_ia32e_mode_are_errors(void **state)
+{
+    static const struct bad_case cases[] = {
+        BAD(OK_LINE "read sup 0x100000000 4\n" OK_LINE, 2, "does not fit"),
+        BAD(OK_LINE "cr3 0x100000000\n" OK_LINE, 2, "does not fit"),
+        BAD(OK_LINE "invlpg 0x100000000\n" OK_LINE, 2, "does not fit"),
+        BAD(OK_LINE "pkru 0x100000000\n" OK_LINE, 2, "does not fit"),
+        BAD(OK_LINE "invpcid 0 0\n" OK_LINE, 2, "takes 3 arguments"),
+    };
+    (void)state;
+    run_bad_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+static void explain_draws_the_4_level_split(void **state)
+{
+    struct scenario_options opt;
+    char *explain = NULL;
+    size_t n = 0;
+    const char *text = ENTER_4LEVEL "read sup 0xffffffff80001ff8 8\nread sup 0x800000000000 4\n";
+    (void)state;
+    scenario_options_default(&opt);
+    opt.explain = open_memstream(&explain, &n);
+    struct run_result r = run_bytes_with(text, strlen(text), &opt);
+    fclose(opt.explain);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(explain, "4-level paging: 48-bit canonical"));
+    assert_non_null(strstr(explain, "| sign 63:48 | PML4 47:39 | PDPT 38:30 |"));
+    assert_non_null(strstr(explain, "PML4E [511] at 0x10ff8"));
+    assert_non_null(strstr(explain, "PDPTE [510] at 0x11ff0"));
+    assert_non_null(strstr(explain, "non-canonical"));
+    free(explain);
+    free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +701,10 @@ int main(void)
         cmocka_unit_test(options_select_the_tlb_configuration),
         cmocka_unit_test(explain_and_stats_go_to_their_own_streams),
         cmocka_unit_test(scenario_without_accesses_prints_nothing),
+        cmocka_unit_test(ia32e_scenarios_take_64_bit_addresses_and_print_gp),
+        cmocka_unit_test(protection_keys_show_pk_in_the_error_code),
+        cmocka_unit_test(wide_addresses_before_ia32e_mode_are_errors),
+        cmocka_unit_test(explain_draws_the_4_level_split),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }

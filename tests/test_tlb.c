@@ -696,8 +696,8 @@ static void refused_cr4_load_changes_nothing_and_flushes_nothing(void **state)
     (void)state;
     vmsim_machine_t *m = policy_machine(64, 4, VMSIM_TLB_LRU, true);
     touch(m, A);
-    /* CR4.PKE (bit 22) does not exist on this CPU: #GP. */
-    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PGE | (1u << 22)), VMSIM_ERR_GP);
+    /* CR4.PKS (bit 24) does not exist on this CPU: #GP. */
+    assert_int_equal(vmsim_write_reg(m, VMSIM_REG_CR4, VMSIM_CR4_PGE | (1u << 24)), VMSIM_ERR_GP);
     assert_int_equal(vmsim_read_reg(m, VMSIM_REG_CR4, &cr4), VMSIM_OK);
     assert_int_equal(cr4, 0);
     assert_int_equal(n_valid(m, VMSIM_DTLB), 1);

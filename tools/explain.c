@@ -22,6 +22,7 @@
  */
 #include <inttypes.h>
 
+#include "explain.h"
 #include "scenario.h"
 
 /* What the account needs to know beyond the translation itself. */
@@ -40,10 +41,23 @@ static struct view view_of(const vmsim_machine_t *m, const vmsim_translation_t *
     return v;
 }
 
-static uint64_t bit_range(unsigned hi, unsigned lo) /* bits hi..lo inclusive */
+uint64_t explain_bits(unsigned hi, unsigned lo)
 {
     uint64_t upper = hi >= 63 ? ~0ull : (1ull << (hi + 1)) - 1;
     return upper & ~((1ull << lo) - 1);
+}
+
+static uint64_t bit_range(unsigned hi, unsigned lo) { return explain_bits(hi, lo); }
+
+void explain_ad_line(FILE *f, const vmsim_walk_step_t *s)
+{
+    if (s->new_value == s->value)
+        return;
+    uint64_t set = s->new_value ^ s->value;
+    const char *what = (set & VMSIM_PTE_A) && (set & VMSIM_PTE_D) ? "accessed and dirty"
+                       : (set & VMSIM_PTE_A)                       ? "accessed"
+                                                                   : "dirty";
+    fprintf(f, "        %s set: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", what, s->value, s->new_value);
 }
 
 static bool is_large(const struct view *v, const vmsim_walk_step_t *s)
@@ -207,15 +221,7 @@ static void step(FILE *f, const struct view *v, const vmsim_translation_t *t,
         target(f, v, s);
     if (decided_here && t->fault.reason == VMSIM_WHY_RESERVED)
         reserved_line(f, v, s);
-    if (s->new_value != s->value)
-    {
-        uint64_t set = s->new_value ^ s->value;
-        const char *what = (set & VMSIM_PTE_A) && (set & VMSIM_PTE_D) ? "accessed and dirty"
-                           : (set & VMSIM_PTE_A)                       ? "accessed"
-                                                                       : "dirty";
-        fprintf(f, "        %s set: 0x%" PRIx64 " -> 0x%" PRIx64 "\n", what, s->value,
-                s->new_value);
-    }
+    explain_ad_line(f, s);
 }
 
 static bool rights_fault(const vmsim_translation_t *t)
@@ -244,16 +250,20 @@ static void outcome(FILE *f, const vmsim_translation_t *t)
     default:
         fprintf(f,
                 "  => #PF error code 0x%" PRIx32
-                " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u), CR2 = 0x%" PRIx32 "\n",
+                " (P=%u W/R=%u U/S=%u RSVD=%u I/D=%u%s), CR2 = 0x%" PRIx64 "\n",
                 t->fault.error_code, t->fault.error_code & 1, (t->fault.error_code >> 1) & 1,
                 (t->fault.error_code >> 2) & 1, (t->fault.error_code >> 3) & 1,
-                (t->fault.error_code >> 4) & 1, t->fault.cr2);
+                (t->fault.error_code >> 4) & 1, (t->fault.error_code & VMSIM_PF_PK) ? " PK=1" : "",
+                t->fault.cr2);
         fprintf(f, "     because: %s%s%s\n", vmsim_fault_reason_text(t->fault.reason),
                 t->fault.level >= 0 ? " -- decided at the " : "",
                 t->fault.level >= 0 ? vmsim_level_name((vmsim_level_t)t->fault.level) : "");
+        if (t->fault.error_code & VMSIM_PF_PK)
+            fprintf(f, "     protection key %u of the user-mode page: PKRU forbids the %s\n",
+                    t->pkey, t->access == VMSIM_WRITE ? "write (AD or WD)" : "read (AD)");
         if (rights_fault(t))
             fprintf(f, "     rights of all levels together (R/W and U/S ANDed%s):%s%s%s\n",
-                    t->paging == VMSIM_PAGING_PAE ? ", XD ORed" : "",
+                    t->paging != VMSIM_PAGING_32BIT ? ", XD ORed" : "",
                     t->writable ? " write" : " read-only", t->user ? " user" : " supervisor",
                     t->executable ? "" : " no-execute");
     }
@@ -265,8 +275,11 @@ static void source(FILE *f, const vmsim_translation_t *t, uint64_t cr3)
     const char *tlb = t->tlb == VMSIM_ITLB   ? "instruction TLB"
                       : t->tlb == VMSIM_DTLB ? "data TLB"
                                              : "";
-    char from[80];
-    if (t->paging == VMSIM_PAGING_PAE)
+    char from[120];
+    if (t->paging == VMSIM_PAGING_4LEVEL || t->paging == VMSIM_PAGING_5LEVEL)
+        snprintf(from, sizeof from, "CR3 = 0x%" PRIx64 " (%s table, PCID %u)", cr3,
+                 t->paging == VMSIM_PAGING_5LEVEL ? "PML5" : "PML4", t->pcid);
+    else if (t->paging == VMSIM_PAGING_PAE)
         snprintf(from, sizeof from, "PDPTE register %u (PDPT at CR3 = 0x%" PRIx64 ")",
                  (unsigned)(t->vaddr >> 30), cr3 & 0xffffffe0u);
     else
@@ -275,6 +288,13 @@ static void source(FILE *f, const vmsim_translation_t *t, uint64_t cr3)
         fprintf(f, "  no TLB: walk from %s\n", from);
     else if (t->tlb_hit && !t->walked)
         fprintf(f, "  %s hit: the cached translation is used, the tables are not read\n", tlb);
+    else if (t->stlb_hit && !t->walked)
+        fprintf(f, "  %s miss, second-level TLB hit: its translation is used and copied into the"
+                   " %s, the tables are not read\n",
+                tlb, tlb);
+    else if (t->stlb_hit)
+        fprintf(f, "  %s miss, second-level TLB hit%s: walk again\n", tlb,
+                t->dirty_walk ? " with D = 0 for a write" : " whose rights refuse this access");
     else if (t->dirty_walk)
         fprintf(f, "  %s hit with D = 0 for a write: walk again to set the dirty bit\n", tlb);
     else if (t->tlb_hit)
@@ -288,7 +308,15 @@ void explain_translation(FILE *f, const vmsim_machine_t *m, const vmsim_translat
     uint64_t cr3 = 0;
     vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
     if (t->paging == VMSIM_PAGING_OFF) {
-        fprintf(f, "  paging is off (CR0.PG = 0): physical = linear = 0x%" PRIx32 "\n", t->vaddr);
+        fprintf(f, "  paging is off (CR0.PG = 0): physical = linear = 0x%" PRIx64 "\n", t->vaddr);
+        outcome(f, t);
+        return;
+    }
+    if (t->paging == VMSIM_PAGING_4LEVEL || t->paging == VMSIM_PAGING_5LEVEL) {
+        explain64_split(f, t);
+        source(f, t, cr3);
+        for (unsigned i = 0; i < t->n_steps; i++)
+            explain64_step(f, m, t, &t->steps[i], i + 1 == t->n_steps);
         outcome(f, t);
         return;
     }
@@ -317,6 +345,10 @@ void explain_stats(FILE *f, const vmsim_machine_t *m)
     tlb_line(f, "dtlb", &s.dtlb);
     if (vmsim_get_config(m)->split_tlb)
         tlb_line(f, "itlb", &s.itlb);
+    if (vmsim_get_config(m)->stlb.entries)
+        tlb_line(f, "stlb", &s.stlb);
+    if (s.psc.hits + s.psc.misses)
+        tlb_line(f, "psc", &s.psc);
     fprintf(f,
             "  walks %" PRIu64 " (dirty-bit walks %" PRIu64 "), entries read %" PRIu64
             ", A/D write-backs %" PRIu64 "\n",
@@ -328,4 +360,7 @@ void explain_stats(FILE *f, const vmsim_machine_t *m)
     fprintf(f,
             "  CR3 loads %" PRIu64 ", INVLPG %" PRIu64 ", control-register flushes %" PRIu64 "\n",
             s.cr3_loads, s.invlpgs, s.cr_flushes);
+    if (s.invpcids || s.gp_faults)
+        fprintf(f, "  INVPCID %" PRIu64 ", #GP (non-canonical) %" PRIu64 "\n", s.invpcids,
+                s.gp_faults);
 }

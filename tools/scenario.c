@@ -255,8 +255,7 @@ static void observe(void *user, const vmsim_translation_t *t)
     struct run *r = user;
     if (r->opt->explain)
         explain_translation(r->opt->explain, r->m, t);
-    if (t->outcome == VMSIM_OUTCOME_BUS)
-        return;
+    /* steps[].new_value differs from value only where the MMU wrote */
     for (unsigned i = 0; i < t->n_steps; i++)
         if (t->steps[i].new_value != t->steps[i].value)
             touch(r, t->steps[i].addr, t->steps[i].width);
@@ -402,10 +401,49 @@ static int do_reg(struct run *r, char **f, vmsim_reg_t reg, uint64_t max)
     return 0;
 }
 
-static int do_cr0(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR0, UINT32_MAX); }
-static int do_cr3(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR3, UINT32_MAX); }
-static int do_cr4(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_CR4, UINT32_MAX); }
-static int do_efer(struct run *r, char **f) { return do_reg(r, f, VMSIM_REG_EFER, UINT64_MAX); }
+/* Is IA-32e mode active (64-bit linear addresses, a 64-bit CR3)? */
+static bool long_mode(const struct run *r)
+{
+    vmsim_paging_t p = vmsim_paging_mode(r->m);
+    return p == VMSIM_PAGING_4LEVEL || p == VMSIM_PAGING_5LEVEL;
+}
+
+static int do_cr0(struct run *r, char **f)
+{
+    return do_reg(r, f, VMSIM_REG_CR0, UINT32_MAX);
+}
+static int do_cr3(struct run *r, char **f)
+{
+    int rc = ensure_machine(r);
+    return rc ? rc : do_reg(r, f, VMSIM_REG_CR3, long_mode(r) ? UINT64_MAX : UINT32_MAX);
+}
+static int do_cr4(struct run *r, char **f)
+{
+    return do_reg(r, f, VMSIM_REG_CR4, UINT32_MAX);
+}
+static int do_efer(struct run *r, char **f)
+{
+    return do_reg(r, f, VMSIM_REG_EFER, UINT64_MAX);
+}
+
+/* WRPKRU: prints nothing, flushes nothing. */
+static int do_pkru(struct run *r, char **f)
+{
+    uint64_t v;
+    int rc = number(r, f[1], "pkru", UINT32_MAX, &v);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (!rc)
+        vmsim_write_reg(r->m, VMSIM_REG_PKRU, v);
+    return rc;
+}
+
+/* A linear address: 64 bits in IA-32e mode, else 32. */
+static int linear_address(struct run *r, const char *field, uint64_t *va)
+{
+    int rc = ensure_machine(r);
+    return rc ? rc : number(r, field, "linear address", long_mode(r) ? UINT64_MAX : UINT32_MAX, va);
+}
 
 static int do_ac(struct run *r, char **f)
 {
@@ -421,21 +459,43 @@ static int do_ac(struct run *r, char **f)
 static int do_invlpg(struct run *r, char **f)
 {
     uint64_t va;
-    int rc = number(r, f[1], "linear address", UINT32_MAX, &va);
+    int rc = linear_address(r, f[1], &va);
     if (!rc)
-        rc = ensure_machine(r);
-    if (!rc)
-        vmsim_invlpg(r->m, (uint32_t)va);
+        vmsim_invlpg(r->m, va); /* a non-canonical address does nothing */
     return rc;
 }
 
-static void print_result(struct run *r, char **f, uint32_t va, unsigned size, const vmsim_result_t *res)
+/* INVPCID TYPE PCID VADDR: prints only a refusal. */
+static int do_invpcid(struct run *r, char **f)
 {
-    fprintf(r->out, "%s %s 0x%" PRIx32 " %u -> ", f[0], f[1], va, size);
+    uint64_t type, pcid, va;
+    int rc = number(r, f[1], "INVPCID type", UINT64_MAX, &type);
+    if (!rc)
+        rc = number(r, f[2], "PCID", UINT64_MAX, &pcid);
+    if (!rc)
+        rc = number(r, f[3], "linear address", UINT64_MAX, &va);
+    if (!rc)
+        rc = ensure_machine(r);
+    if (rc)
+        return rc;
+    vmsim_status_t st = vmsim_invpcid(r->m, type, pcid, va);
+    if (st == VMSIM_ERR_GP)
+        fprintf(r->out, "invpcid %" PRIu64 " 0x%" PRIx64 " 0x%" PRIx64 " -> #GP\n", type, pcid, va);
+    else if (st)
+        return fail(r, "invpcid: %s", vmsim_strerror(st));
+    return 0;
+}
+
+static void print_result(struct run *r, char **f, uint64_t va, unsigned size,
+                         const vmsim_result_t *res)
+{
+    fprintf(r->out, "%s %s 0x%" PRIx64 " %u -> ", f[0], f[1], va, size);
     if (res->status == VMSIM_OK)
         fprintf(r->out, "ok 0x%" PRIx64 "\n", res->paddr);
     else if (res->status == VMSIM_ERR_PAGE_FAULT)
-        fprintf(r->out, "#PF 0x%" PRIx32 " 0x%" PRIx32 "\n", res->fault.error_code, res->fault.cr2);
+        fprintf(r->out, "#PF 0x%" PRIx32 " 0x%" PRIx64 "\n", res->fault.error_code, res->fault.cr2);
+    else if (res->status == VMSIM_ERR_GP)
+        fprintf(r->out, "#GP\n");
     else
         fprintf(r->out, "!bus 0x%" PRIx64 "\n", res->bus_addr);
 }
@@ -450,29 +510,32 @@ static int do_access(struct run *r, char **f, vmsim_access_t access)
         mode = VMSIM_SUPERVISOR;
     else
         return fail(r, "mode '%.*s%s' must be 'user' or 'sup'", ECHO(f[1]));
-    int rc = number(r, f[2], "linear address", UINT32_MAX, &va);
+    int rc = linear_address(r, f[2], &va);
     if (!rc)
         rc = number(r, f[3], "size", 8, &size);
     if (!rc && size != 1 && size != 2 && size != 4 && size != 8)
         rc = fail(r, "size %" PRIu64 " must be 1, 2, 4 or 8", size);
-    if (!rc)
-        rc = ensure_machine(r);
+    if (!rc && va > UINT64_MAX - (size - 1))
+        rc = fail(r, "the access at 0x%" PRIx64 " ends beyond 0xffffffffffffffff", va);
     if (rc)
         return rc;
     if (r->opt->explain)
         fprintf(r->opt->explain, "%s %s 0x%" PRIx64 " %" PRIu64 "\n", f[0], f[1], va, size);
     r->n_touched = r->n_pieces = 0;
     vmsim_result_t res;
-    vmsim_access(r->m, access, mode, (uint32_t)va, NULL, (unsigned)size, &res);
+    vmsim_access(r->m, access, mode, va, NULL, (unsigned)size, &res);
+    if (r->opt->explain && res.status == VMSIM_ERR_GP)
+        fprintf(r->opt->explain, "  => #GP: a byte of the access lies at a non-canonical address"
+                                 " (checked before any translation; nothing changes)\n");
     if (res.status == VMSIM_OK && access == VMSIM_WRITE) {
-        unsigned len0 = VMSIM_PAGE_SIZE - ((uint32_t)va & 0xfff);
+        unsigned len0 = VMSIM_PAGE_SIZE - (unsigned)(va & 0xfff);
         if (len0 > size)
             len0 = (unsigned)size;
         touch(r, r->pieces[0].addr, len0);
         if (r->n_pieces > 1)
             touch(r, r->pieces[1].addr, size - len0);
     }
-    print_result(r, f, (uint32_t)va, (unsigned)size, &res);
+    print_result(r, f, va, (unsigned)size, &res);
     print_changes(r);
     return 0;
 }
@@ -496,7 +559,9 @@ static const struct directive {
     {"cr4", 1, "cr4 VALUE", do_cr4},
     {"efer", 1, "efer VALUE", do_efer},
     {"ac", 1, "ac 0|1", do_ac},
+    {"pkru", 1, "pkru VALUE", do_pkru},
     {"invlpg", 1, "invlpg VADDR", do_invlpg},
+    {"invpcid", 3, "invpcid TYPE PCID VADDR", do_invpcid},
     {"read", 3, "read MODE VADDR SIZE", do_read},
     {"write", 3, "write MODE VADDR SIZE", do_write},
     {"fetch", 3, "fetch MODE VADDR SIZE", do_fetch},

@@ -31,6 +31,10 @@ static const char run_usage[] =
     "  --itlb E,W[,POLICY]  instruction TLB (default 64,4,lru)\n"
     "                       (random takes a seed as a fourth field: 64,4,random,7)\n"
     "  --unified            one TLB (the --dtlb one) for fetches and data\n"
+    "  --stlb E,W[,POLICY]  a second-level TLB behind them (default: none); 1 GiB\n"
+    "                       entries go to its own 16-entry 4-way array\n"
+    "  --psc E,W[,POLICY]   paging-structure caches of that geometry at every level\n"
+    "                       (PML5E, PML4E, PDPTE, PDE; default: none)\n"
     "  --no-tlb             no TLB at all: every access walks the tables\n"
     "  -h, --help           this text\n"
     "\n"
@@ -44,6 +48,7 @@ static int cmd_run(int argc, char **argv)
         {"explain", no_argument, NULL, 'e'}, {"stats", no_argument, NULL, 's'},
         {"dtlb", required_argument, NULL, 'd'}, {"itlb", required_argument, NULL, 'i'},
         {"unified", no_argument, NULL, 'u'}, {"no-tlb", no_argument, NULL, 'n'},
+        {"stlb", required_argument, NULL, 'S'}, {"psc", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct scenario_options opt;
     int c;
@@ -62,6 +67,16 @@ static int cmd_run(int argc, char **argv)
                 return 2;
             break;
         case 'u': opt.config.split_tlb = false; break;
+        case 'S':
+            if (!cli_parse_tlb(optarg, &opt.config.stlb, stderr, "--stlb"))
+                return 2;
+            break;
+        case 'P':
+            if (!cli_parse_tlb(optarg, &opt.config.psc_pde, stderr, "--psc"))
+                return 2;
+            opt.config.psc_pml5e = opt.config.psc_pml4e = opt.config.psc_pdpte =
+                opt.config.psc_pde;
+            break;
         case 'n': opt.config.dtlb.entries = opt.config.itlb.entries = 0; break;
         case 'h': fputs(run_usage, stdout); return 0;
         default: fputs("(vmsim run --help lists the options)\n", stderr); return 2;

@@ -36,11 +36,16 @@ extern "C" {
  * machines never share state, so each thread may drive its own. */
 typedef struct vmsim_machine vmsim_machine_t;
 
+/* A linear (virtual) address.  64 bits wide in every mode: in IA-32e
+ * paging all 64 bits count (and must be canonical); with paging off, in
+ * 32-bit and in PAE paging the upper 32 bits must be zero. */
+typedef uint64_t vmsim_vaddr_t;
+
 typedef enum vmsim_status {
     VMSIM_OK = 0,
     VMSIM_ERR_PAGE_FAULT,  /* the access faulted; the fault is in the result / vmsim_last_fault() */
     VMSIM_ERR_BUS,         /* a physical address outside simulated RAM was reached */
-    VMSIM_ERR_GP,          /* the CPU refused a control-register load (#GP) */
+    VMSIM_ERR_GP,          /* #GP: a refused register load or INVPCID, a non-canonical address */
     VMSIM_ERR_NULL,        /* a required pointer or handle argument was NULL */
     VMSIM_ERR_INVALID,     /* an argument is out of range (size, alignment, register, policy...) */
     VMSIM_ERR_NOMEM,       /* the host ran out of memory */

@@ -36,6 +36,15 @@ typedef struct vmsim_config {
     vmsim_tlb_config_t itlb;  /* instruction TLB when split_tlb; default 64 x 4-way LRU */
     bool fast_path;           /* host-side shortcut in front of the TLB; default true.
                                  It never changes a result or a statistic, only speed. */
+    vmsim_tlb_config_t stlb;  /* second-level TLB (4 KiB, 2 MiB and 4 MiB entries) behind
+                                 the L1 TLBs; default entries = 0: none.  Ways need not be a
+                                 power of two, sets must (Skylake: 1536 = 128 x 12) */
+    vmsim_tlb_config_t stlb_1g; /* the STLB's own array for 1 GiB entries, used only with an
+                                   STLB; default 16 x 4-way LRU */
+    /* Paging-structure caches (SDM 4.10.3), one per level of table entry;
+     * default entries = 0: none.  32-bit and PAE paging use only the PDE
+     * cache.  See docs/longmode.md for what fills and empties them. */
+    vmsim_tlb_config_t psc_pml5e, psc_pml4e, psc_pdpte, psc_pde;
 } vmsim_config_t;
 
 /* Fill *cfg with the defaults above.  Does nothing when cfg is NULL. */
@@ -102,22 +111,28 @@ typedef enum vmsim_bank {
 } vmsim_bank_t;
 
 typedef struct vmsim_stats {
-    uint64_t walks;                   /* page walks started: TLB misses, plus walks after a hit
-                                         that could not serve the access (D = 0, rights) */
-    uint64_t walk_reads;              /* page-structure entries read from RAM by walks */
-    uint64_t ad_writes;               /* entries written back to set A and/or D */
-    uint64_t dirty_walks;             /* walks made only because a write hit an entry with D = 0 */
-    uint64_t faults;                  /* page faults raised (before any handler) */
-    uint64_t faults_not_present;      /* ... with P = 0 in the error code */
-    uint64_t faults_protection;       /* ... rights violations (P = 1, RSVD = 0) */
-    uint64_t faults_reserved;         /* ... reserved bit set (RSVD = 1) */
-    uint64_t faults_handled;          /* faults a fault handler resolved (access retried) */
-    uint64_t bus_errors;              /* accesses that reached outside RAM */
-    uint64_t cr3_loads;               /* MOV to CR3 */
-    uint64_t invlpgs;                 /* INVLPG instructions */
-    uint64_t cr_flushes;              /* whole-TLB flushes from CR0/CR4 changes */
-    vmsim_tlb_stats_t dtlb;           /* data (or unified) TLB */
-    vmsim_tlb_stats_t itlb;           /* instruction TLB (all zero when unified) */
+    uint64_t walks;              /* page walks started: TLB misses, plus walks after a hit
+                                    that could not serve the access (D = 0, rights) */
+    uint64_t walk_reads;         /* page-structure entries read from RAM by walks */
+    uint64_t ad_writes;          /* entries written back to set A and/or D */
+    uint64_t dirty_walks;        /* walks made only because a write hit an entry with D = 0 */
+    uint64_t faults;             /* page faults raised (before any handler) */
+    uint64_t faults_not_present; /* ... with P = 0 in the error code */
+    uint64_t faults_protection;  /* ... rights violations (P = 1, RSVD = 0) */
+    uint64_t faults_reserved;    /* ... reserved bit set (RSVD = 1) */
+    uint64_t faults_handled;     /* faults a fault handler resolved (access retried) */
+    uint64_t bus_errors;         /* accesses that reached outside RAM */
+    uint64_t gp_faults;          /* accesses refused with #GP (non-canonical, IA-32e mode) */
+    uint64_t cr3_loads;          /* MOV to CR3 */
+    uint64_t invlpgs;            /* INVLPG instructions */
+    uint64_t invpcids;           /* INVPCID instructions that were not refused */
+    uint64_t cr_flushes;         /* whole-TLB flushes from CR0/CR4 changes */
+    vmsim_tlb_stats_t dtlb;      /* data (or unified) TLB */
+    vmsim_tlb_stats_t itlb;      /* instruction TLB (all zero when unified) */
+    vmsim_tlb_stats_t stlb;      /* second-level TLB, both arrays: one lookup per L1 miss */
+    vmsim_tlb_stats_t psc;       /* paging-structure caches: one lookup per walk (a hit when
+                                    some level's cache held its entry); fills, evictions,
+                                    invalidations and flushes of all levels */
 } vmsim_stats_t;
 
 /* Copy bank `bank` of the counters into *out.  VMSIM_ERR_NULL,
@@ -125,7 +140,18 @@ typedef struct vmsim_stats {
 VMSIM_API vmsim_status_t vmsim_get_stats(const vmsim_machine_t *m, vmsim_bank_t bank,
                                          vmsim_stats_t *out);
 
-/* Zero every counter of both banks. */
+/* The TLB counters of bank `bank` that belong to PCID `pcid` (0..4095):
+ * the events (lookups, hits, misses, fills, evictions, invalidations,
+ * flushes) made while `pcid` was the current PCID with CR4.PCIDE = 1 --
+ * and for PCID 0 also every event made while CR4.PCIDE = 0.  Summed over
+ * all PCIDs they are vmsim_get_stats()'s dtlb and itlb.  Counting per
+ * PCID costs nothing per access: the TLBs count into the current PCID's
+ * counters.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID (bank, pcid > 0xfff). */
+VMSIM_API vmsim_status_t vmsim_get_pcid_stats(const vmsim_machine_t *m, vmsim_bank_t bank,
+                                              unsigned pcid, vmsim_tlb_stats_t *dtlb,
+                                              vmsim_tlb_stats_t *itlb);
+
+/* Zero every counter of both banks (per-PCID counters too). */
 VMSIM_API vmsim_status_t vmsim_reset_stats(vmsim_machine_t *m);
 
 /* Select the bank that later events are counted in; returns the previous

@@ -2,8 +2,9 @@
  * vmsim/mmu.h - the memory-management unit: control registers, loads,
  * stores and instruction fetches through paging, page faults.
  *
- * The MMU implements 32-bit paging and PAE paging as the Intel SDM
- * Vol. 3A chapter 4 describes them.  An access
+ * The MMU implements 32-bit paging, PAE paging and IA-32e paging (4-level
+ * and 5-level, with 1 GiB pages, PCIDs and protection keys) as the Intel
+ * SDM Vol. 3A chapter 4 describes them.  An access
  *
  *     linear address --TLB hit--> physical address --> RAM
  *                    \--miss--> page walk (reads entries from RAM,
@@ -11,7 +12,8 @@
  *
  * either completes, or returns VMSIM_ERR_PAGE_FAULT with the fault as a
  * value (vmsim_fault_t: CR2, the x86 error code, why), or VMSIM_ERR_BUS
- * when a physical address outside RAM was reached.  With CR0.PG = 0 the
+ * when a physical address outside RAM was reached, or (IA-32e mode only)
+ * VMSIM_ERR_GP for a non-canonical address.  With CR0.PG = 0 the
  * linear address is the physical address.
  *
  * A kernel running on the machine can register a fault handler; it is
@@ -29,34 +31,42 @@ extern "C" {
 #endif
 
 /* Control-register and page-table bits (Intel SDM names). */
-#define VMSIM_CR0_PE (1u << 0)
-#define VMSIM_CR0_WP (1u << 16)
-#define VMSIM_CR0_PG (1u << 31)
-#define VMSIM_CR4_PSE (1u << 4)
-#define VMSIM_CR4_PAE (1u << 5)
-#define VMSIM_CR4_PGE (1u << 7)
-#define VMSIM_CR4_SMEP (1u << 20)
-#define VMSIM_CR4_SMAP (1u << 21)
-#define VMSIM_EFER_NXE (1u << 11)
+#define VMSIM_CR0_PE      (1u << 0)
+#define VMSIM_CR0_WP      (1u << 16)
+#define VMSIM_CR0_PG      (1u << 31)
+#define VMSIM_CR4_PSE     (1u << 4)
+#define VMSIM_CR4_PAE     (1u << 5)
+#define VMSIM_CR4_PGE     (1u << 7)
+#define VMSIM_CR4_LA57    (1u << 12) /* 5-level paging (chosen when IA-32e mode starts) */
+#define VMSIM_CR4_PCIDE   (1u << 17) /* process-context identifiers */
+#define VMSIM_CR4_SMEP    (1u << 20)
+#define VMSIM_CR4_SMAP    (1u << 21)
+#define VMSIM_CR4_PKE     (1u << 22) /* protection keys for user-mode pages */
+#define VMSIM_EFER_LME    (1u << 8)  /* long mode enable */
+#define VMSIM_EFER_LMA    (1u << 10) /* long mode active (read-only) */
+#define VMSIM_EFER_NXE    (1u << 11)
+#define VMSIM_CR3_NOFLUSH (1ull << 63) /* with CR4.PCIDE: the CR3 load flushes nothing */
 
-#define VMSIM_PTE_P (1u << 0)
-#define VMSIM_PTE_RW (1u << 1)
-#define VMSIM_PTE_US (1u << 2)
-#define VMSIM_PTE_PWT (1u << 3)
-#define VMSIM_PTE_PCD (1u << 4)
-#define VMSIM_PTE_A (1u << 5)
-#define VMSIM_PTE_D (1u << 6)
-#define VMSIM_PTE_PS (1u << 7)   /* in a PDE: large page */
-#define VMSIM_PTE_PAT (1u << 7)  /* in a PTE */
-#define VMSIM_PTE_G (1u << 8)
-#define VMSIM_PTE_XD (1ull << 63) /* PAE entries, with EFER.NXE */
+#define VMSIM_PTE_P          (1u << 0)
+#define VMSIM_PTE_RW         (1u << 1)
+#define VMSIM_PTE_US         (1u << 2)
+#define VMSIM_PTE_PWT        (1u << 3)
+#define VMSIM_PTE_PCD        (1u << 4)
+#define VMSIM_PTE_A          (1u << 5)
+#define VMSIM_PTE_D          (1u << 6)
+#define VMSIM_PTE_PS         (1u << 7) /* in a PDE: large page */
+#define VMSIM_PTE_PAT        (1u << 7) /* in a PTE */
+#define VMSIM_PTE_G          (1u << 8)
+#define VMSIM_PTE_XD         (1ull << 63) /* PAE and IA-32e entries, with EFER.NXE */
+#define VMSIM_PTE_PKEY_SHIFT 59 /* IA-32e leaf entries: bits 62:59 are the protection key */
 
 /* Page-fault error code bits. */
 #define VMSIM_PF_P (1u << 0)
 #define VMSIM_PF_W (1u << 1)
 #define VMSIM_PF_U (1u << 2)
 #define VMSIM_PF_RSVD (1u << 3)
-#define VMSIM_PF_I (1u << 4)
+#define VMSIM_PF_I    (1u << 4)
+#define VMSIM_PF_PK   (1u << 5)
 
 typedef enum vmsim_reg {
     VMSIM_REG_CR0 = 0,
@@ -64,6 +74,7 @@ typedef enum vmsim_reg {
     VMSIM_REG_CR3,
     VMSIM_REG_CR4,
     VMSIM_REG_EFER,
+    VMSIM_REG_PKRU, /* protection-key rights (WRPKRU): bit 2i AD, bit 2i+1 WD of key i */
     VMSIM_REG_COUNT
 } vmsim_reg_t;
 
@@ -81,20 +92,23 @@ typedef enum vmsim_access {
 /* Why a page fault happened, beyond what the error code says. */
 typedef enum vmsim_fault_reason {
     VMSIM_WHY_NONE = 0,
-    VMSIM_WHY_NOT_PRESENT,   /* P = 0 in an entry of the walk */
-    VMSIM_WHY_RESERVED,      /* a reserved bit is set in an entry */
-    VMSIM_WHY_USER_TO_SUP,   /* user access to a supervisor page (U/S = 0 somewhere) */
-    VMSIM_WHY_READ_ONLY,     /* write to a page with R/W = 0 somewhere (user, or supervisor with CR0.WP) */
-    VMSIM_WHY_SMEP,          /* supervisor fetch from a user page with CR4.SMEP */
-    VMSIM_WHY_SMAP,          /* supervisor data access to a user page with CR4.SMAP and AC = 0 */
-    VMSIM_WHY_XD             /* fetch from a page with XD = 1 (PAE, EFER.NXE) */
+    VMSIM_WHY_NOT_PRESENT, /* P = 0 in an entry of the walk */
+    VMSIM_WHY_RESERVED,    /* a reserved bit is set in an entry */
+    VMSIM_WHY_USER_TO_SUP, /* user access to a supervisor page (U/S = 0 somewhere) */
+    VMSIM_WHY_READ_ONLY, /* write to a page with R/W = 0 somewhere (user, or supervisor with CR0.WP)
+                          */
+    VMSIM_WHY_SMEP,      /* supervisor fetch from a user page with CR4.SMEP */
+    VMSIM_WHY_SMAP,      /* supervisor data access to a user page with CR4.SMAP and AC = 0 */
+    VMSIM_WHY_XD,        /* fetch from a page with XD = 1 (PAE, IA-32e, EFER.NXE) */
+    VMSIM_WHY_PKEY       /* the page's protection key forbids it (PKRU AD / WD, CR4.PKE) */
 } vmsim_fault_reason_t;
 
 /* A page fault, as a value. */
 typedef struct vmsim_fault {
-    uint32_t cr2;                /* the faulting linear address (first faulting byte) */
+    vmsim_vaddr_t cr2;           /* the faulting linear address (first faulting byte) */
     uint32_t error_code;         /* x86 #PF error code: VMSIM_PF_* bits */
-    vmsim_fault_reason_t reason; /* the rule that failed */
+    vmsim_fault_reason_t reason; /* the rule that failed (an ordinary right before PKEY when
+                                    both forbid; the error code then has PK too) */
     vmsim_access_t access;
     vmsim_mode_t mode;
     int level;                   /* walk level that decided it: see vmsim_level_t */
@@ -104,32 +118,44 @@ typedef struct vmsim_fault {
 
 /* The outcome of one access through vmsim_access(). */
 typedef struct vmsim_result {
-    vmsim_status_t status; /* VMSIM_OK, VMSIM_ERR_PAGE_FAULT or VMSIM_ERR_BUS (or an argument error) */
+    vmsim_status_t status; /* VMSIM_OK, VMSIM_ERR_PAGE_FAULT, VMSIM_ERR_BUS, VMSIM_ERR_GP (or an
+                              argument error) */
     uint64_t paddr;        /* VMSIM_OK: physical address of the first byte */
-    uint64_t bus_addr;     /* VMSIM_ERR_BUS: the entry address (walk) or the first byte outside RAM */
-    vmsim_fault_t fault;   /* VMSIM_ERR_PAGE_FAULT: the fault */
+    uint64_t bus_addr;   /* VMSIM_ERR_BUS: the entry address (walk) or the first byte outside RAM */
+    vmsim_fault_t fault; /* VMSIM_ERR_PAGE_FAULT: the fault */
 } vmsim_result_t;
 
 /* --- Registers --------------------------------------------------------- */
 
-/* Load a control register or IA32_EFER with the effects of MOV to CRn /
- * WRMSR: a CR3 load flushes the non-global TLB entries; changing CR0.PG,
+/* Load a control register, IA32_EFER or PKRU with the effects of MOV to
+ * CRn / WRMSR / WRPKRU.  A CR3 load flushes the non-global TLB entries
+ * (with CR4.PCIDE: those of the new PCID, CR3[11:0], and nothing at all
+ * when VMSIM_CR3_NOFLUSH is set; that bit is not stored); changing CR0.PG,
  * CR0.WP, CR4.PGE, CR4.PSE, CR4.PAE, CR4.SMEP or CR4.SMAP flushes every
- * entry; EFER loads flush nothing.  When PAE paging is (or becomes) active,
- * the four PDPTEs are loaded from CR3 by a CR3 load and by a CR0/CR4 load
- * that changes CR0.PG/CD/NW or CR4.PAE/PGE/PSE/SMEP (SDM 4.4.1).
+ * entry, and clearing CR4.PCIDE flushes every entry of every PCID; EFER,
+ * PKRU, CR4.PKE and setting CR4.PCIDE flush nothing.  When PAE paging is
+ * (or becomes) active, the four PDPTEs are loaded from CR3 by a CR3 load
+ * and by a CR0/CR4 load that changes CR0.PG/CD/NW or CR4.PAE/PGE/PSE/SMEP
+ * (SDM 4.4.1).  Setting CR0.PG with EFER.LME = 1 and CR4.PAE = 1 enters
+ * IA-32e mode (EFER.LMA = 1): 5-level paging when CR4.LA57 is set, else
+ * 4-level, and the mode cannot change while paging stays on.
  * Returns VMSIM_OK, or, changing nothing:
- *   VMSIM_ERR_GP          x86 refuses the load: CR0 with PG = 1 and PE = 0,
- *                         CR0 with NW = 1 and CD = 0, CR4 or EFER with a bit
- *                         this CPU does not have, CR0.PG = 1 with EFER.LME and
- *                         CR4.PAE = 0, a PDPTE load that finds a present PDPTE
- *                         with a reserved bit (2:1, 8:5, 63:maxphyaddr);
- *   VMSIM_ERR_BUS         the PDPTEs to load lie outside RAM;
- *   VMSIM_ERR_UNSUPPORTED CR0.PG = 1 with EFER.LME and CR4.PAE (long mode is
- *                         not modelled);
- *   VMSIM_ERR_INVALID     a CR0/CR2/CR3/CR4 value above 32 bits, or an
- *                         unknown register;
- *   VMSIM_ERR_NULL        m is NULL. */
+ *   VMSIM_ERR_GP      x86 refuses the load: CR0 with PG = 1 and PE = 0,
+ *                     with NW = 1 and CD = 0, with PG = 1 while EFER.LME = 1
+ *                     and CR4.PAE = 0, with PG = 0 in IA-32e mode; CR4 or
+ *                     EFER with a bit this CPU does not have; in IA-32e
+ *                     mode CR4.PAE = 0 or a CR4.LA57 change; CR4.PCIDE set
+ *                     outside IA-32e mode or with CR3[11:0] != 0; an
+ *                     EFER.LME change while CR0.PG = 1; in IA-32e mode a
+ *                     CR3 with a bit in 62:maxphyaddr, or bit 63 while
+ *                     CR4.PCIDE = 0; a PDPTE load that finds a present
+ *                     PDPTE with a reserved bit (2:1, 8:5, 63:maxphyaddr);
+ *   VMSIM_ERR_BUS     the PDPTEs to load lie outside RAM;
+ *   VMSIM_ERR_INVALID a CR0/CR4/PKRU value above 32 bits, a CR3 value
+ *                     above 32 bits outside IA-32e mode, an unknown register;
+ *   VMSIM_ERR_NOMEM   no host memory for the per-PCID statistics (the first
+ *                     time CR4.PCIDE is set);
+ *   VMSIM_ERR_NULL    m is NULL. */
 VMSIM_API vmsim_status_t vmsim_write_reg(vmsim_machine_t *m, vmsim_reg_t reg, uint64_t value);
 
 /* Read a register into *out.  VMSIM_ERR_NULL, VMSIM_ERR_INVALID. */
@@ -139,9 +165,22 @@ VMSIM_API vmsim_status_t vmsim_read_reg(const vmsim_machine_t *m, vmsim_reg_t re
 VMSIM_API vmsim_status_t vmsim_set_ac(vmsim_machine_t *m, bool ac);
 VMSIM_API bool vmsim_get_ac(const vmsim_machine_t *m);
 
-/* INVLPG: drop the TLB entries for the page that contains `vaddr`,
- * global ones and large pages included, in every TLB. */
-VMSIM_API vmsim_status_t vmsim_invlpg(vmsim_machine_t *m, uint32_t vaddr);
+/* INVLPG: drop the TLB entries for the page that contains `vaddr` --
+ * those of the current PCID and global ones, a whole large page when the
+ * entry came from one -- in every TLB.  A non-canonical address (IA-32e
+ * mode) does nothing.  VMSIM_ERR_NULL; VMSIM_ERR_INVALID for an address
+ * above 32 bits outside IA-32e mode. */
+VMSIM_API vmsim_status_t vmsim_invlpg(vmsim_machine_t *m, vmsim_vaddr_t vaddr);
+
+/* INVPCID at CPL 0 (SDM 4.10.4.1).  type 0: the non-global entries of
+ * `pcid` for the page of `vaddr` (a whole large page); 1: every
+ * non-global entry of `pcid`; 2: every entry, global ones included; 3:
+ * every entry except global ones.  `vaddr` matters for type 0 only.
+ * Returns VMSIM_OK, VMSIM_ERR_NULL, or VMSIM_ERR_GP (nothing flushed) when
+ * type > 3, pcid > 0xfff, type 0 or 1 names a PCID other than 0 while
+ * CR4.PCIDE = 0, or type 0 has a non-canonical address. */
+VMSIM_API vmsim_status_t vmsim_invpcid(vmsim_machine_t *m, uint64_t type, uint64_t pcid,
+                                       vmsim_vaddr_t vaddr);
 
 /* Physical-address width used for reserved-bit checks (32..52; the
  * machine's config sets it at creation).  Changing it flushes the TLBs.
@@ -152,7 +191,9 @@ VMSIM_API vmsim_status_t vmsim_set_maxphyaddr(vmsim_machine_t *m, unsigned bits)
 typedef enum vmsim_paging {
     VMSIM_PAGING_OFF = 0, /* CR0.PG = 0: linear = physical */
     VMSIM_PAGING_32BIT,   /* CR0.PG = 1, CR4.PAE = 0 */
-    VMSIM_PAGING_PAE      /* CR0.PG = 1, CR4.PAE = 1 */
+    VMSIM_PAGING_PAE,     /* CR0.PG = 1, CR4.PAE = 1 */
+    VMSIM_PAGING_4LEVEL,  /* IA-32e mode (EFER.LMA = 1), CR4.LA57 = 0 */
+    VMSIM_PAGING_5LEVEL   /* IA-32e mode, CR4.LA57 = 1 */
 } vmsim_paging_t;
 
 VMSIM_API vmsim_paging_t vmsim_paging_mode(const vmsim_machine_t *m);
@@ -169,38 +210,53 @@ VMSIM_API vmsim_paging_t vmsim_paging_mode(const vmsim_machine_t *m);
  * dropped, or for a write zero bytes are stored).  `res` may be NULL.
  * Returns the same status that is placed in res->status:
  * VMSIM_OK, VMSIM_ERR_PAGE_FAULT (CR2 set, fault in *res and in
- * vmsim_last_fault()), VMSIM_ERR_BUS, VMSIM_ERR_NULL (m NULL),
- * VMSIM_ERR_INVALID (size not 1/2/4/8, unknown access or mode). */
-VMSIM_API vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access,
-                                      vmsim_mode_t mode, uint32_t vaddr, void *buf,
-                                      unsigned size, vmsim_result_t *res);
+ * vmsim_last_fault()), VMSIM_ERR_BUS, VMSIM_ERR_GP (IA-32e mode: a byte of
+ * the access lies at a non-canonical address; nothing is read, changed or
+ * cached), VMSIM_ERR_NULL (m NULL), VMSIM_ERR_INVALID (size not 1/2/4/8,
+ * unknown access or mode, an address above 32 bits outside IA-32e mode,
+ * an access past 2^64 - 1). */
+VMSIM_API vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                                      vmsim_vaddr_t vaddr, void *buf, unsigned size,
+                                      vmsim_result_t *res);
 
 /* Typed loads and stores.  Return as vmsim_access() (VMSIM_ERR_NULL also
  * for out == NULL); *out is written only on VMSIM_OK. */
-VMSIM_API vmsim_status_t vmsim_read8(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint8_t *out);
-VMSIM_API vmsim_status_t vmsim_read16(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint16_t *out);
-VMSIM_API vmsim_status_t vmsim_read32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t *out);
-VMSIM_API vmsim_status_t vmsim_read64(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint64_t *out);
-VMSIM_API vmsim_status_t vmsim_write8(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint8_t value);
-VMSIM_API vmsim_status_t vmsim_write16(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint16_t value);
-VMSIM_API vmsim_status_t vmsim_write32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t value);
-VMSIM_API vmsim_status_t vmsim_write64(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint64_t value);
+VMSIM_API vmsim_status_t vmsim_read8(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                     uint8_t *out);
+VMSIM_API vmsim_status_t vmsim_read16(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                      uint16_t *out);
+VMSIM_API vmsim_status_t vmsim_read32(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                      uint32_t *out);
+VMSIM_API vmsim_status_t vmsim_read64(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                      uint64_t *out);
+VMSIM_API vmsim_status_t vmsim_write8(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                      uint8_t value);
+VMSIM_API vmsim_status_t vmsim_write16(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                       uint16_t value);
+VMSIM_API vmsim_status_t vmsim_write32(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                       uint32_t value);
+VMSIM_API vmsim_status_t vmsim_write64(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                       uint64_t value);
 /* A 4-byte instruction fetch. */
-VMSIM_API vmsim_status_t vmsim_fetch32(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, uint32_t *out);
+VMSIM_API vmsim_status_t vmsim_fetch32(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                       uint32_t *out);
 
 /* Byte ranges of any length, copied page by page like a string
  * instruction: each page is translated and copied before the next, so on
  * a fault the bytes of the earlier pages have been transferred.
  * *n_done (may be NULL) receives how many bytes were.  A range longer
- * than the 4 GiB linear space, or one that wraps past 0xFFFFFFFF
- * (whatever len is, up to SIZE_MAX), is VMSIM_ERR_INVALID with nothing
- * transferred. */
-VMSIM_API vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
-                                          void *buf, size_t len, size_t *n_done);
-VMSIM_API vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
-                                           const void *buf, size_t len, size_t *n_done);
-VMSIM_API vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
-                                          uint8_t byte, size_t len, size_t *n_done);
+ * than the linear space, or one that wraps -- past 0xFFFFFFFF outside
+ * IA-32e mode, past 2^64 - 1 in it -- whatever len is (up to SIZE_MAX),
+ * is VMSIM_ERR_INVALID with nothing transferred. */
+VMSIM_API vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode,
+                                          vmsim_vaddr_t vaddr, void *buf, size_t len,
+                                          size_t *n_done);
+VMSIM_API vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode,
+                                           vmsim_vaddr_t vaddr, const void *buf, size_t len,
+                                           size_t *n_done);
+VMSIM_API vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode,
+                                          vmsim_vaddr_t vaddr, uint8_t byte, size_t len,
+                                          size_t *n_done);
 
 /* The last page fault raised on this machine (zero before the first). */
 VMSIM_API vmsim_status_t vmsim_last_fault(const vmsim_machine_t *m, vmsim_fault_t *out);
@@ -240,19 +296,24 @@ typedef enum vmsim_level {
     VMSIM_LEVEL_NONE = -1,
     VMSIM_LEVEL_PDPTE = 0, /* PAE: page-directory-pointer-table entry (a register) */
     VMSIM_LEVEL_PDE = 1,
-    VMSIM_LEVEL_PTE = 2
+    VMSIM_LEVEL_PTE = 2,
+    VMSIM_LEVEL_PML4E = 3, /* IA-32e: page-map level-4 entry */
+    VMSIM_LEVEL_PML5E = 4  /* 5-level paging: page-map level-5 entry */
 } vmsim_level_t;
+
+/* The most entries one walk reads (5-level paging). */
+#define VMSIM_MAX_WALK_STEPS 5
 
 /* One entry the walk used. */
 typedef struct vmsim_walk_step {
     vmsim_level_t level;
-    unsigned index;      /* index of the entry in its table */
-    uint64_t table;      /* physical base of the table */
-    uint64_t addr;       /* physical address of the entry */
-    unsigned width;      /* 4 (32-bit paging) or 8 (PAE) bytes */
-    uint64_t value;      /* the entry as read */
-    uint64_t new_value;  /* after A/D write-back (== value when unchanged) */
-    bool leaf;           /* maps the page (PTE, or a large-page PDE) */
+    unsigned index;     /* index of the entry in its table */
+    uint64_t table;     /* physical base of the table */
+    uint64_t addr;      /* physical address of the entry */
+    unsigned width;     /* 4 (32-bit paging) or 8 (PAE, IA-32e) bytes */
+    uint64_t value;     /* the entry as read */
+    uint64_t new_value; /* after A/D write-back (== value when unchanged) */
+    bool leaf;          /* maps the page (PTE, or a large-page PDE or PDPTE) */
 } vmsim_walk_step_t;
 
 typedef enum vmsim_outcome {
@@ -264,7 +325,7 @@ typedef enum vmsim_outcome {
 /* One translation of one page of an access: what vmsim_translate()
  * returns and what a translation observer is shown. */
 typedef struct vmsim_translation {
-    uint32_t vaddr;          /* linear address translated */
+    vmsim_vaddr_t vaddr; /* linear address translated */
     vmsim_access_t access;
     vmsim_mode_t mode;
     vmsim_paging_t paging;
@@ -272,16 +333,19 @@ typedef struct vmsim_translation {
                                 the access (D = 0 for a write, or rights) and a walk followed */
     bool walked;             /* steps[] describe a walk of the tables */
     bool dirty_walk;         /* walked only to set D */
+    bool stlb_hit;           /* the L1 TLB missed and the second-level TLB held the page */
     unsigned n_steps;
-    vmsim_walk_step_t steps[3];
+    vmsim_walk_step_t steps[VMSIM_MAX_WALK_STEPS];
     bool writable, user, executable; /* rights combined over the levels */
+    unsigned pkey;                   /* IA-32e: the leaf's protection key (bits 62:59), else 0 */
+    unsigned pcid;                   /* the PCID the translation belongs to (0 without CR4.PCIDE) */
     vmsim_outcome_t outcome;
-    uint64_t paddr;          /* OK: physical address */
-    uint32_t page_size;      /* OK: 4 KiB, 2 MiB or 4 MiB */
-    uint64_t bus_addr;       /* BUS: the address outside RAM */
-    vmsim_fault_t fault;     /* FAULT */
-    bool cached;             /* OK and put into a TLB */
-    int tlb;                 /* the TLB looked up (vmsim_tlb_id_t), -1 with paging off or no TLB */
+    uint64_t paddr;      /* OK: physical address */
+    uint32_t page_size;  /* OK: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    uint64_t bus_addr;   /* BUS: the address outside RAM */
+    vmsim_fault_t fault; /* FAULT */
+    bool cached;         /* OK and put into a TLB */
+    int tlb;             /* the TLB looked up (vmsim_tlb_id_t), -1 with paging off or no TLB */
 } vmsim_translation_t;
 
 /* Translate `vaddr` as `access` in `mode` with the current registers and
@@ -291,9 +355,10 @@ typedef struct vmsim_translation {
  * would use a stale cached entry -- which is how vmsim_check() finds
  * them.  The bus check covers the first byte only.  Returns VMSIM_OK
  * (translation in *out, whatever its outcome), VMSIM_ERR_NULL,
- * VMSIM_ERR_INVALID. */
+ * VMSIM_ERR_INVALID (as for vmsim_access()), VMSIM_ERR_GP (a non-canonical
+ * address in IA-32e mode; *out describes no walk). */
 VMSIM_API vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access,
-                                         vmsim_mode_t mode, uint32_t vaddr,
+                                         vmsim_mode_t mode, vmsim_vaddr_t vaddr,
                                          vmsim_translation_t *out);
 
 /* Called after every page translation an access makes (TLB hit or
@@ -305,11 +370,13 @@ VMSIM_API vmsim_status_t vmsim_set_translation_observer(vmsim_machine_t *m,
                                                         void *user);
 
 /* Names for printing: "read", "write", "fetch"; "sup", "user";
- * "PDPTE", "PDE", "PTE"; a sentence for a fault reason. */
+ * "PML5E", "PML4E", "PDPTE", "PDE", "PTE"; a sentence for a fault reason;
+ * "off", "32-bit", "PAE", "4-level", "5-level". */
 VMSIM_API const char *vmsim_access_name(vmsim_access_t access);
 VMSIM_API const char *vmsim_mode_name(vmsim_mode_t mode);
 VMSIM_API const char *vmsim_level_name(vmsim_level_t level);
 VMSIM_API const char *vmsim_fault_reason_text(vmsim_fault_reason_t reason);
+VMSIM_API const char *vmsim_paging_name(vmsim_paging_t paging);
 
 #ifdef __cplusplus
 }

@@ -48,8 +48,10 @@ typedef struct vmsim_tlb_config {
 
 /* Which TLB: with a unified TLB both names mean the same one. */
 typedef enum vmsim_tlb_id {
-    VMSIM_DTLB = 0, /* data TLB, or the unified TLB */
-    VMSIM_ITLB = 1  /* instruction TLB (fetches) when the TLBs are split */
+    VMSIM_DTLB = 0,   /* data TLB, or the unified TLB */
+    VMSIM_ITLB = 1,   /* instruction TLB (fetches) when the TLBs are split */
+    VMSIM_STLB = 2,   /* second-level TLB (config.stlb), 4 KiB / 2 MiB / 4 MiB entries */
+    VMSIM_STLB_1G = 3 /* the second-level TLB's array of 1 GiB entries */
 } vmsim_tlb_id_t;
 
 /* Counters of one TLB.  lookups = hits + misses.  A hit is a valid entry
@@ -75,14 +77,16 @@ typedef struct vmsim_tlb_stats {
 typedef struct vmsim_tlb_entry {
     bool valid;
     uint32_t set, way;
-    uint32_t vaddr;      /* linear base of the page */
+    vmsim_vaddr_t vaddr; /* linear base of the page */
     uint64_t paddr;      /* physical base of the page */
-    uint32_t page_size;  /* 4096, 2 MiB or 4 MiB */
+    uint32_t page_size;  /* 4096, 2 MiB, 4 MiB or 1 GiB */
     bool writable;       /* R/W of every level */
     bool user;           /* U/S of every level */
     bool executable;     /* false when XD applies (PAE with EFER.NXE) */
     bool dirty;          /* the leaf's D bit was set when cached */
     bool global;         /* G set in the leaf while CR4.PGE */
+    unsigned pcid;       /* the PCID current when it was cached (0 without CR4.PCIDE) */
+    unsigned pkey;       /* IA-32e: the protection key of the leaf */
 } vmsim_tlb_entry_t;
 
 /* A TLB config with the given geometry and policy, seed 1. */

@@ -12,11 +12,11 @@
  * it touches, as an x86 instruction restarts after each handled fault.
  *
  *   vmsim_read32() --fast hit--> RAM                   (~30 instructions)
- *        |
+ *        |                                              fast.c
  *        +--> typed_slow --quick route--> RAM          (hit or plain miss)
  *                  |
- *                  +--> mmu_access --> translate_piece x1..2 --> move data
- *                           ^            |  tlb_find / mmu_walk / cache
+ *                  +--> mmu_access --> piece_translate x1..2 --> commit
+ *                           ^           | L1 / STLB / PSC / mmu_walk --> move data
  *                           +-- retry <-- fault handler
  *
  * Only the general route (mmu_access) builds a vmsim_translation_t, calls
@@ -32,45 +32,49 @@
  *
  *   the quick route answers what the fast cache missed when nothing
  *   unusual happens: a modelled hit that serves the access, or a miss
- *   whose two-level walk finds present entries with A (and for a write
- *   D) already set and rights that allow the access.  Anything else
- *   returns having changed nothing and the general route does it all.
+ *   whose walk (two, four or five levels, through the same walk_step()
+ *   as the general walker) finds present entries with A (and for a
+ *   write D) already set, a 4 KiB page and rights that allow the
+ *   access.  Anything else returns having changed nothing and the
+ *   general route does it all.
  *
  * With config.fast_path = false every access takes the general route:
  * that is the reference the shortcuts are checked against
- * (bench/bench_mmu --verify, tests/test_differential.c).
+ * (bench/bench_mmu --verify, tests/test_differential.c).  This file is the
+ * general route; fast.c holds the fast cache and the quick route.
  */
-#include "mmu_internal.h"
+#include "fast.h"
 
 #include <string.h>
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
-static void translation_init(const vmsim_machine_t *m, vmsim_translation_t *t, uint32_t vaddr,
+static void translation_init(const vmsim_machine_t *m, vmsim_translation_t *t, vmsim_vaddr_t vaddr,
                              vmsim_access_t access, vmsim_mode_t mode)
 {
     t->vaddr = vaddr;
     t->access = access;
     t->mode = mode;
     t->paging = m->walk.fmt ? m->walk.fmt->paging : VMSIM_PAGING_OFF;
-    t->tlb_hit = t->walked = t->dirty_walk = t->cached = false;
+    t->tlb_hit = t->walked = t->dirty_walk = t->cached = t->stlb_hit = false;
     t->n_steps = 0;
     t->writable = t->user = t->executable = true;
     t->outcome = VMSIM_OUTCOME_OK;
     t->paddr = t->bus_addr = 0;
     t->page_size = VMSIM_PAGE_SIZE;
+    t->pkey = 0;
+    t->pcid = m->pcid;
     t->tlb = -1;
     memset(&t->fault, 0, sizeof t->fault);
 }
 
+/* Write back the A/D bits a walk set.  An entry that already holds the
+ * new value (set by the other piece of a page-crossing access, which
+ * shares upper levels) is not written again. */
 static void commit_ad(vmsim_machine_t *m, const vmsim_translation_t *t)
 {
-    if (t->outcome == VMSIM_OUTCOME_BUS)
-        return;
     for (unsigned i = 0; i < t->n_steps; i++) {
         const vmsim_walk_step_t *s = &t->steps[i];
-        if (s->new_value != s->value) {
+        if (s->new_value != s->value && ram_load(m, s->addr, s->width) != s->new_value) {
             ram_store(m, s->addr, s->new_value, s->width);
             m->st->ad_writes++;
         }
@@ -94,52 +98,27 @@ static unsigned way_rights(const vmsim_machine_t *m, const vmsim_translation_t *
     return r;
 }
 
-/* Point the fast cache at way `w`, which serves (access, mode) at vaddr
- * and maps vaddr's 4 KiB page in RAM -- unless SMAP makes the answer
- * depend on EFLAGS.AC, which changes without a flush.  For a large way
- * the shortcut covers the one 4 KiB piece of it that vaddr lies in. */
-static inline __attribute__((always_inline)) void
-fast_set(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-         vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
-{
-    if (mode == VMSIM_SUPERVISOR && access != VMSIM_FETCH && (w->rights & TLB_U) &&
-        (m->cr4 & VMSIM_CR4_SMAP))
-        return;
-    unsigned kind = FAST_KIND(access, mode);
-    struct fast_entry *e = &m->fast[kind][(vaddr >> 12) & FAST_MASK];
-    e->tag = vaddr & ~0xfffu;
-    e->delta = (uintptr_t)(m->ram + w->pbase) - (vaddr & ~((1u << tlb_way_shift(w)) - 1));
-    e->way = w;
-    e->tlb = tlb;
-    w->fast_kinds |= (uint8_t)(1u << kind);
-}
-
-/* Offer a way that now serves (access, mode) at vaddr to the fast path. */
-static void fast_fill(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                      vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr)
-{
-    if (m->fast_on)
-        fast_set(m, tlb, w, access, mode, vaddr);
-}
-
 /* Put a successful walk into `tlb`; `hit` is the way the lookup found (a
- * dirty-bit or re-check walk), rewritten in place when the page is the
- * same size, else dropped. */
+ * dirty-bit or re-check walk), rewritten in place when it is the current
+ * PCID's way for a page of the same size, else dropped. */
 static struct tlb_way *cache(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *hit,
                              const vmsim_translation_t *t)
 {
-    unsigned shift = t->page_size == VMSIM_PAGE_SIZE ? 12 : m->walk.large_shift;
+    unsigned shift = (unsigned)__builtin_ctz(t->page_size);
     uint64_t pbase = t->paddr & ~(uint64_t)(t->page_size - 1);
     unsigned rights = way_rights(m, t);
-    if (hit && hit->key == tlb_key(t->vaddr, shift, hit->key & 3) && tlb_way_shift(hit) == shift) {
+    if (hit &&
+        hit->key == tlb_key(t->vaddr, shift, (unsigned)(hit->key & TLB_CODE_MASK), tlb->tag) &&
+        tlb_way_shift(hit) == shift && !((hit->rights ^ rights) & TLB_G)) {
         tlb_drop_fast(tlb, hit);
         hit->pbase = pbase;
         hit->rights = (uint8_t)rights;
+        hit->pkey = (uint8_t)t->pkey;
         return hit;
     }
     if (hit)
         tlb_invalidate_way(tlb, hit);
-    return tlb_fill(tlb, t->vaddr, shift, pbase, rights);
+    return tlb_fill(tlb, t->vaddr, shift, pbase, rights, t->pkey);
 }
 
 static vmsim_status_t finish(vmsim_machine_t *m, const vmsim_translation_t *t, uint64_t *paddr,
@@ -168,23 +147,14 @@ static vmsim_status_t finish(vmsim_machine_t *m, const vmsim_translation_t *t, u
     }
 }
 
-/* Does the cached way serve this access without a walk? */
-static bool way_serves(const vmsim_machine_t *m, const struct tlb_way *w, vmsim_access_t access,
-                       vmsim_mode_t mode, bool *rights_ok)
-{
-    *rights_ok = mmu_check_rights(m, access, mode, w->rights & TLB_W, w->rights & TLB_U,
-                                  w->rights & TLB_XD) == VMSIM_WHY_NONE;
-    return *rights_ok && (access != VMSIM_WRITE || (w->rights & TLB_D));
-}
-
-/* A hit that serves the access answers it; a large page may reach past
+/* A way that serves the access answers it; a large page may reach past
  * the end of RAM (the walk that cached it checked only its own bytes),
- * and such a hit is a bus error like the walk's. */
-static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                       vmsim_translation_t *t, unsigned len)
+ * and such a hit is a bus error like the walk's.  False when it cannot
+ * serve: a write to a D = 0 entry (t->dirty_walk), or rights it refuses. */
+static bool way_answer(vmsim_machine_t *m, struct tlb_way *w, vmsim_translation_t *t,
+                       unsigned len)
 {
     bool rights_ok;
-    t->tlb_hit = true;
     if (!way_serves(m, w, t->access, t->mode, &rights_ok)) {
         t->dirty_walk = rights_ok;
         return false;
@@ -195,58 +165,195 @@ static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
     t->writable = w->rights & TLB_W;
     t->user = w->rights & TLB_U;
     t->executable = !(w->rights & TLB_XD);
+    t->pkey = w->pkey;
     if (!ram_contains(m, t->paddr, len)) {
         t->outcome = VMSIM_OUTCOME_BUS;
         t->bus_addr = t->paddr;
-        return true;
     }
-    fast_fill(m, tlb, w, t->access, t->mode, t->vaddr);
     return true;
 }
 
-/* Translate [vaddr, vaddr + len), which lies within one page.  The TLB
- * lookup is counted only when count_lookup: a restarted access does not
- * look up again a page it already looked up (docs/tlb-counting.md). */
-static vmsim_status_t translate_piece(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                                      uint32_t vaddr, unsigned len, uint64_t *paddr,
-                                      vmsim_result_t *res, bool count_lookup)
+/* An L1 hit: the way answers, and gets a fast-cache shortcut. */
+static bool tlb_answer(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
+                       vmsim_translation_t *t, unsigned len)
 {
+    t->tlb_hit = true;
+    if (!way_answer(m, w, t, len))
+        return false;
+    if (t->outcome == VMSIM_OUTCOME_OK)
+        fast_fill(m, tlb, w, t->access, t->mode, t->vaddr);
+    return true;
+}
+
+/* One page piece of an access: its translation, and the TLB and way its
+ * lookup found, kept until the piece's effects are committed. */
+struct piece {
     vmsim_translation_t t;
-    translation_init(m, &t, vaddr, access, mode);
+    struct tlb *tlb;
+    struct tlb_way *hit;
+    bool from_psc;            /* the walk started below a cached table entry: */
+    struct walk_start start;
+    bool from_stlb;           /* the STLB answered an L1 miss with... */
+    struct tlb_way stlb_copy; /* ...this translation (a copy: the way may be refilled) */
+};
+
+/* An L1 miss looks in the second-level TLB (its 4 KiB / 2 MiB / 4 MiB
+ * array, then its 1 GiB array), counted once there.  True when its way
+ * answers; the L1 fill follows at commit. */
+static bool stlb_answer(vmsim_machine_t *m, struct piece *p, unsigned len, bool count_lookup)
+{
+    struct tlb *owner = m->stlb;
+    struct tlb_way *w = tlb_find(owner, p->t.vaddr);
+    if (!w && m->stlb1g) {
+        owner = m->stlb1g;
+        w = tlb_find(owner, p->t.vaddr);
+    }
+    if (count_lookup)
+        *(w ? &m->stlb->st->hits : &m->stlb->st->misses) += 1;
+    if (!w)
+        return false;
+    tlb_touch(owner, w);
+    p->t.stlb_hit = true;
+    if (!way_answer(m, w, &p->t, len))
+        return false;
+    p->from_stlb = true;
+    p->stlb_copy = *w;
+    return true;
+}
+
+/* Translate [vaddr, vaddr + len), which lies within one page: TLB lookup,
+ * and a walk unless a hit answers -- without writing A/D bits or filling
+ * the TLB yet (piece_commit does).  The lookup is counted only when
+ * count_lookup: a restarted access does not look up again a page it
+ * already looked up (docs/tlb-counting.md). */
+static void piece_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                            vmsim_vaddr_t vaddr, unsigned len, bool count_lookup, struct piece *p)
+{
+    vmsim_translation_t *t = &p->t;
+    translation_init(m, t, vaddr, access, mode);
+    p->hit = NULL;
+    p->from_stlb = p->from_psc = false;
+    p->tlb = NULL;
     if (!m->walk.fmt) { /* paging off: linear = physical */
-        t.paddr = vaddr;
+        t->paddr = vaddr;
         if (!ram_contains(m, vaddr, len)) {
-            t.outcome = VMSIM_OUTCOME_BUS;
-            t.bus_addr = vaddr;
+            t->outcome = VMSIM_OUTCOME_BUS;
+            t->bus_addr = vaddr;
         }
-        return finish(m, &t, paddr, res);
+        return;
     }
     struct tlb *tlb = access == VMSIM_FETCH ? m->itlb : m->dtlb;
-    struct tlb_way *w = NULL;
     if (tlb) {
-        t.tlb = (access == VMSIM_FETCH && m->cfg.split_tlb) ? VMSIM_ITLB : VMSIM_DTLB;
-        w = tlb_find(tlb, vaddr, m->walk.large_shift);
+        p->tlb = tlb;
+        t->tlb = (access == VMSIM_FETCH && m->cfg.split_tlb) ? VMSIM_ITLB : VMSIM_DTLB;
+        p->hit = tlb_find(tlb, vaddr);
         if (count_lookup)
-            *(w ? &tlb->st->hits : &tlb->st->misses) += 1;
-        if (w) {
-            tlb_touch(tlb, w);
-            if (tlb_answer(m, tlb, w, &t, len))
-                return finish(m, &t, paddr, res);
+            *(p->hit ? &tlb->st->hits : &tlb->st->misses) += 1;
+        if (p->hit) {
+            tlb_touch(tlb, p->hit);
+            if (tlb_answer(m, tlb, p->hit, t, len))
+                return;
         }
     }
+    if (m->stlb && !p->hit && stlb_answer(m, p, len, count_lookup))
+        return;
     m->st->walks++;
-    if (t.dirty_walk)
+    if (t->dirty_walk)
         m->st->dirty_walks++;
-    m->st->walk_reads += mmu_walk(m, vaddr, access, mode, len, &t);
-    commit_ad(m, &t);
-    if (t.outcome == VMSIM_OUTCOME_OK && tlb) {
-        struct tlb_way *nw = cache(m, tlb, w, &t);
-        t.cached = true;
-        fast_fill(m, tlb, nw, access, mode, vaddr);
-    } else if (t.outcome == VMSIM_OUTCOME_FAULT) {
-        mmu_invalidate_page(m, vaddr); /* a #PF invalidates the page's entries (SDM 4.10.4.1) */
+    p->from_psc = m->n_pscs && psc_lookup(m, vaddr, &p->start);
+    m->st->walk_reads += mmu_walk(m, vaddr, access, mode, len, t, p->from_psc ? &p->start : NULL);
+}
+
+/* An STLB hit fills the L1 TLB with the STLB's translation (unless
+ * another piece of the access has just put the same page there). */
+static void fill_from_stlb(vmsim_machine_t *m, struct piece *p, bool relook)
+{
+    const struct tlb_way *s = &p->stlb_copy;
+    if (!p->tlb || (relook && tlb_find(p->tlb, p->t.vaddr)))
+        return;
+    struct tlb_way *w = tlb_fill(p->tlb, p->t.vaddr, tlb_way_shift(s), s->pbase, s->rights, s->pkey);
+    p->t.cached = true;
+    fast_fill(m, p->tlb, w, p->t.access, p->t.mode, p->t.vaddr);
+}
+
+/* A walk that will not be committed: show it as writing nothing. */
+static void piece_drop(struct piece *p)
+{
+    for (unsigned i = 0; i < p->t.n_steps; i++)
+        p->t.steps[i].new_value = p->t.steps[i].value;
+}
+
+/* The effects of a walked piece: A/D write-back, the TLB fill (or, after
+ * a fault, dropping the page's entries: SDM 4.10.4.1).  `relook` asks
+ * for the way to be looked up again, because another piece changed the
+ * TLB since this one's lookup. */
+static void piece_commit(vmsim_machine_t *m, struct piece *p, bool relook)
+{
+    vmsim_translation_t *t = &p->t;
+    if (p->from_stlb && t->outcome == VMSIM_OUTCOME_OK) {
+        fill_from_stlb(m, p, relook);
+        return;
     }
-    return finish(m, &t, paddr, res);
+    if (!t->walked)
+        return;
+    if (t->outcome == VMSIM_OUTCOME_BUS) {
+        piece_drop(p); /* a bus error changes nothing */
+        return;
+    }
+    commit_ad(m, t);
+    if (t->outcome == VMSIM_OUTCOME_OK && p->tlb) {
+        struct tlb_way *hit = relook ? tlb_find(p->tlb, t->vaddr) : p->hit;
+        struct tlb_way *nw = cache(m, p->tlb, hit, t);
+        t->cached = true;
+        fast_fill(m, p->tlb, nw, t->access, t->mode, t->vaddr);
+    }
+    if (t->outcome == VMSIM_OUTCOME_OK && m->n_pscs)
+        psc_fill(m, t, p->from_psc ? &p->start : NULL);
+    if (t->outcome == VMSIM_OUTCOME_OK && m->stlb) { /* the STLB is filled by walks too */
+        struct tlb *s = t->page_size == (1u << 30) ? m->stlb1g : m->stlb;
+        if (s)
+            cache(m, s, tlb_find(s, t->vaddr), t);
+    } else if (t->outcome == VMSIM_OUTCOME_FAULT) {
+        mmu_invalidate_page(m, t->vaddr);
+    }
+}
+
+/* The piece's data lies outside RAM (its walk itself stayed inside). */
+static bool data_bus(const vmsim_translation_t *t)
+{
+    return t->outcome == VMSIM_OUTCOME_BUS && t->bus_addr == t->paddr;
+}
+
+/* Both pieces of a page-crossing access, lowest first.  A fault on the
+ * second is reported, and the first page's walk keeps its A/D bits --
+ * also when the first page's data lies outside RAM (QEMU's order: both
+ * pages are translated before memory is touched); otherwise a bus error
+ * on either changes nothing at all. */
+static vmsim_status_t translate_both(vmsim_machine_t *m, struct piece *p0, struct piece *p1,
+                                     uint64_t pa[2], vmsim_result_t *res)
+{
+    if (p1->t.outcome == VMSIM_OUTCOME_FAULT) {
+        if (p0->t.outcome == VMSIM_OUTCOME_OK) {
+            piece_commit(m, p0, false);
+            finish(m, &p0->t, &pa[0], res);
+        } else { /* its data outside RAM: the walk's A/D bits only */
+            commit_ad(m, &p0->t);
+            if (m->observer)
+                m->observer(m->observer_user, &p0->t);
+        }
+        piece_commit(m, p1, true);
+        return finish(m, &p1->t, &pa[1], res);
+    }
+    if (p0->t.outcome == VMSIM_OUTCOME_BUS || p1->t.outcome == VMSIM_OUTCOME_BUS) {
+        piece_drop(p0);
+        piece_drop(p1);
+        vmsim_status_t rc = finish(m, &p0->t, &pa[0], res);
+        return rc ? rc : finish(m, &p1->t, &pa[1], res);
+    }
+    piece_commit(m, p0, false);
+    piece_commit(m, p1, true);
+    finish(m, &p0->t, &pa[0], res);
+    return finish(m, &p1->t, &pa[1], res);
 }
 
 enum move { MOVE_IN, MOVE_OUT, MOVE_FILL };
@@ -266,29 +373,36 @@ static void move_data(vmsim_machine_t *m, enum move how, void *buf, uint8_t byte
  * i set once page piece i has been looked up in the TLB by an earlier
  * attempt of the same access. */
 static vmsim_status_t access_once(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                                  uint32_t vaddr, void *buf, uint8_t byte, unsigned size,
+                                  vmsim_vaddr_t vaddr, void *buf, uint8_t byte, unsigned size,
                                   vmsim_result_t *res, unsigned *looked_up)
 {
-    unsigned len0 = VMSIM_PAGE_SIZE - (vaddr & 0xfff);
-    uint64_t pa0, pa1 = 0;
+    unsigned len0 = VMSIM_PAGE_SIZE - (unsigned)(vaddr & 0xfff);
+    /* the second page: outside IA-32e mode a linear address wraps at 4 GiB */
+    vmsim_vaddr_t vaddr1 = m->walk.long_mode ? vaddr + len0 : (uint32_t)(vaddr + len0);
+    uint64_t pa[2] = {0, 0};
+    struct piece p0, p1;
+    vmsim_status_t rc;
     if (len0 > size)
         len0 = size;
-    vmsim_status_t rc = translate_piece(m, access, mode, vaddr, len0, &pa0, res, !(*looked_up & 1));
+    piece_translate(m, access, mode, vaddr, len0, !(*looked_up & 1), &p0);
     *looked_up |= 1;
-    if (rc == VMSIM_OK && len0 < size) {
-        rc = translate_piece(m, access, mode, vaddr + len0, size - len0, &pa1, res,
-                             !(*looked_up & 2));
+    if (len0 < size && (p0.t.outcome == VMSIM_OUTCOME_OK || data_bus(&p0.t))) {
+        piece_translate(m, access, mode, vaddr1, size - len0, !(*looked_up & 2), &p1);
         *looked_up |= 2;
+        rc = translate_both(m, &p0, &p1, pa, res);
+    } else {
+        piece_commit(m, &p0, false);
+        rc = finish(m, &p0.t, &pa[0], res);
     }
     if (rc)
         return rc;
     enum move how = access != VMSIM_WRITE ? MOVE_IN : buf ? MOVE_OUT : MOVE_FILL;
     if (buf || how == MOVE_FILL) {
-        move_data(m, how, buf, byte, pa0, len0);
+        move_data(m, how, buf, byte, pa[0], len0);
         if (len0 < size)
-            move_data(m, how, buf ? (uint8_t *)buf + len0 : NULL, byte, pa1, size - len0);
+            move_data(m, how, buf ? (uint8_t *)buf + len0 : NULL, byte, pa[1], size - len0);
     }
-    res->paddr = pa0;
+    res->paddr = pa[0];
     return VMSIM_OK;
 }
 
@@ -307,12 +421,18 @@ static bool handle_fault(vmsim_machine_t *m, const vmsim_fault_t *raised)
     return true;
 }
 
-static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                                 uint32_t vaddr, void *buf, uint8_t byte, unsigned size,
+vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
+                                 vmsim_vaddr_t vaddr, void *buf, uint8_t byte, unsigned size,
                                  vmsim_result_t *res)
 {
     /* Like an x86 instruction, the access restarts after each fault the
      * handler resolves -- at most once per page it touches. */
+    vmsim_status_t bad = mmu_check_vaddr(m, vaddr, size);
+    if (bad) { /* #GP comes before any translation: nothing read, changed or cached */
+        if (bad == VMSIM_ERR_GP)
+            m->st->gp_faults++;
+        return res->status = bad;
+    }
     unsigned looked_up = 0;
     unsigned restarts_left = (vaddr & 0xfff) + size > VMSIM_PAGE_SIZE ? 2 : 1;
     vmsim_status_t rc;
@@ -331,7 +451,7 @@ static vmsim_status_t mmu_access(vmsim_machine_t *m, vmsim_access_t access, vmsi
 }
 
 vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                            uint32_t vaddr, void *buf, unsigned size, vmsim_result_t *res)
+                            vmsim_vaddr_t vaddr, void *buf, unsigned size, vmsim_result_t *res)
 {
     vmsim_result_t local;
     if (!res)
@@ -345,212 +465,10 @@ vmsim_status_t vmsim_access(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     return mmu_access(m, access, mode, vaddr, buf, 0, size, res);
 }
 
-/* ---- the quick route ----------------------------------------------------
- * quick_walk() is mmu_walk() restricted to the walks that write nothing
- * and end well: two present entries without reserved bits, A set in
- * both (and D in the leaf for a write), a 4 KiB leaf, rights that allow
- * the access, a frame in RAM.  It returns false for anything else, and
- * the general route then walks for real.  A change to the walk's rules
- * in walk.c must be mirrored here.
- *
- * It is compiled once per entry width, so the table geometry is
- * constant: 4-byte entries make tables of 1024 (32-bit paging), 8-byte
- * ones tables of 512 (PAE).  An entry is width-aligned and RAM is a
- * whole number of pages, so "entry in RAM" is addr < ram_size; likewise
- * for a frame, as the piece lies within its page. */
-
-struct quick {
-    uint64_t pbase;  /* physical base of the 4 KiB page */
-    unsigned rights; /* TLB_* bits for the way */
-};
-
-static inline __attribute__((always_inline)) bool
-quick_walk(const vmsim_machine_t *m, uint32_t vaddr, vmsim_access_t access, vmsim_mode_t mode,
-           unsigned width, struct quick *q)
-{
-    const struct walk_masks *wm = &m->walk;
-    const unsigned index_bits = width == 4 ? 10 : 9, pd_shift = 12 + index_bits;
-    const uint64_t need = VMSIM_PTE_P | VMSIM_PTE_A;
-    const uint64_t need_leaf = need | (access == VMSIM_WRITE ? VMSIM_PTE_D : 0);
-    uint64_t addr, pde, pte;
-    if (width == 4) {
-        addr = (m->cr3 & 0xfffff000u) + (vaddr >> pd_shift) * 4;
-    } else {
-        uint64_t pdpte = m->pdpte[vaddr >> 30];
-        if (!(pdpte & VMSIM_PTE_P))
-            return false;
-        addr = (pdpte & wm->table_addr) + ((vaddr >> pd_shift) & 511) * 8;
-    }
-    if (addr >= m->ram_size)
-        return false;
-    pde = ram_load(m, addr, width);
-    if ((pde & need) != need || (pde & wm->rsvd_table) || ((pde & VMSIM_PTE_PS) && wm->large_ok))
-        return false;
-    addr = (pde & wm->table_addr) + ((vaddr >> 12) & ((1u << index_bits) - 1)) * width;
-    if (addr >= m->ram_size)
-        return false;
-    pte = ram_load(m, addr, width);
-    if ((pte & need_leaf) != need_leaf || (pte & wm->rsvd_table))
-        return false;
-    bool writable = pde & pte & VMSIM_PTE_RW, user = pde & pte & VMSIM_PTE_US;
-    bool xd = (pde | pte) & wm->xd_bit;
-    q->pbase = pte & wm->table_addr;
-    if (q->pbase >= m->ram_size ||
-        mmu_check_rights(m, access, mode, writable, user, xd) != VMSIM_WHY_NONE)
-        return false;
-    q->rights = (writable ? TLB_W : 0) | (user ? TLB_U : 0) | (xd ? TLB_XD : 0) |
-                (pte & VMSIM_PTE_D ? TLB_D : 0) |
-                ((pte & VMSIM_PTE_G) && (m->cr4 & VMSIM_CR4_PGE) ? TLB_G : 0);
-    return true;
-}
-
-/* A modelled hit, when the way serves the access as it stands. */
-static bool quick_hit(vmsim_machine_t *m, struct tlb *tlb, struct tlb_way *w,
-                      vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr, unsigned len,
-                      uint64_t *paddr)
-{
-    bool rights_ok;
-    uint64_t pa = w->pbase + (vaddr & ((1u << tlb_way_shift(w)) - 1));
-    if (!way_serves(m, w, access, mode, &rights_ok) || !ram_contains(m, pa, len))
-        return false;
-    tlb->st->hits++;
-    tlb_touch(tlb, w);
-    fast_fill(m, tlb, w, access, mode, vaddr);
-    *paddr = pa;
-    return true;
-}
-
-/* Translate a piece within one page with every effect of the general
- * route, or return false having changed nothing. */
-static inline __attribute__((always_inline)) bool
-quick_translate(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr,
-                unsigned len, uint64_t *paddr)
-{
-    struct tlb *tlb = access == VMSIM_FETCH ? m->itlb : m->dtlb;
-    struct quick q;
-    if (tlb) {
-        struct tlb_way *w = tlb_find(tlb, vaddr, m->walk.large_shift);
-        if (w)
-            return quick_hit(m, tlb, w, access, mode, vaddr, len, paddr);
-    }
-    if (!(m->walk.fmt->entry_width == 4 ? quick_walk(m, vaddr, access, mode, 4, &q)
-                                        : quick_walk(m, vaddr, access, mode, 8, &q)))
-        return false;
-    m->st->walks++;
-    m->st->walk_reads += 2;
-    if (tlb) {
-        tlb->st->misses++;
-        fast_set(m, tlb, tlb_fill(tlb, vaddr, 12, q.pbase, q.rights), access, mode, vaddr);
-    }
-    *paddr = q.pbase + (vaddr & 0xfff);
-    return true;
-}
-
-/* Where a typed access goes when the fast cache cannot answer it (the
- * arguments are checked already): the quick route, else the general
- * one.  Inlined into one out-of-line function per accessor, so access
- * and size are constants there. */
-static inline __attribute__((always_inline)) vmsim_status_t
-typed_slow(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode, uint32_t vaddr, void *buf,
-           unsigned size)
-{
-    vmsim_result_t res;
-    uint64_t paddr;
-    if (m->fast_on && m->walk.fmt && (vaddr & 0xfff) <= VMSIM_PAGE_SIZE - size &&
-        quick_translate(m, access, mode, vaddr, size, &paddr)) {
-        if (access == VMSIM_WRITE)
-            memcpy(m->ram + paddr, buf, size);
-        else
-            memcpy(buf, m->ram + paddr, size);
-        return VMSIM_OK;
-    }
-    return mmu_access(m, access, mode, vaddr, buf, 0, size, &res);
-}
-
-/* ---- the fast cache -------------------------------------------------------
- * A hit: the tag matches the access's address masked so that a
- * misaligned access never matches (it might cross the page; it takes
- * the quick route instead).  Then the data moves and the hit is counted
- * as the modelled TLB counts it.  No frame, no call: the out-of-line
- * slow function is a tail call. */
-
-#define FAST_TAG_MASK(size) (~0xfffu | (uint32_t)((size) - 1))
-
-_Static_assert(sizeof(struct fast_entry) == 32, "fast_slot() scales the page number by 32");
-
-/* The slot of `vaddr` in table `kind`: its byte offset is the page
- * number times 32, which is (vaddr >> 7) masked -- one shift, one mask. */
-static inline const struct fast_entry *fast_slot(const vmsim_machine_t *m, unsigned kind,
-                                                 uint32_t vaddr)
-{
-    const char *table = (const char *)m->fast[kind];
-    return (const struct fast_entry *)(table + ((vaddr >> 7) & (FAST_MASK << 5)));
-}
-
-static inline void fast_hit(const struct fast_entry *e)
-{
-    struct tlb *t = e->tlb;
-    t->st->hits++;
-    e->way->used = ++t->clock;
-}
-
-#define DEFINE_LOAD(name, type, access)                                                        \
-    static __attribute__((noinline)) vmsim_status_t name##_slow(vmsim_machine_t *m,            \
-                                                                vmsim_mode_t mode,             \
-                                                                uint32_t vaddr, type *out)     \
-    {                                                                                          \
-        return typed_slow(m, access, mode, vaddr, out, sizeof(type));                          \
-    }                                                                                          \
-    vmsim_status_t name(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, type *out)      \
-    {                                                                                          \
-        if (unlikely(!out))                                                                    \
-            return VMSIM_ERR_NULL;                                                             \
-        if (unlikely(!m))                                                                      \
-            return VMSIM_ERR_NULL;                                                             \
-        if (unlikely((unsigned)mode > VMSIM_USER))                                             \
-            return VMSIM_ERR_INVALID;                                                          \
-        const struct fast_entry *e = fast_slot(m, FAST_KIND(access, mode), vaddr);             \
-        if (unlikely(e->tag != (vaddr & FAST_TAG_MASK(sizeof(type)))))                         \
-            return name##_slow(m, mode, vaddr, out);                                           \
-        memcpy(out, (const void *)(e->delta + vaddr), sizeof(type));                           \
-        fast_hit(e);                                                                           \
-        return VMSIM_OK;                                                                       \
-    }
-
-#define DEFINE_STORE(name, type)                                                               \
-    static __attribute__((noinline)) vmsim_status_t name##_slow(vmsim_machine_t *m,            \
-                                                                vmsim_mode_t mode,             \
-                                                                uint32_t vaddr, type value)    \
-    {                                                                                          \
-        return typed_slow(m, VMSIM_WRITE, mode, vaddr, &value, sizeof(type));                  \
-    }                                                                                          \
-    vmsim_status_t name(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, type value)     \
-    {                                                                                          \
-        if (unlikely(!m))                                                                      \
-            return VMSIM_ERR_NULL;                                                             \
-        if (unlikely((unsigned)mode > VMSIM_USER))                                             \
-            return VMSIM_ERR_INVALID;                                                          \
-        const struct fast_entry *e = fast_slot(m, FAST_KIND(VMSIM_WRITE, mode), vaddr);        \
-        if (unlikely(e->tag != (vaddr & FAST_TAG_MASK(sizeof(type)))))                         \
-            return name##_slow(m, mode, vaddr, value);                                         \
-        memcpy((void *)(e->delta + vaddr), &value, sizeof(type));                              \
-        fast_hit(e);                                                                           \
-        return VMSIM_OK;                                                                       \
-    }
-
-DEFINE_LOAD(vmsim_read8, uint8_t, VMSIM_READ)
-DEFINE_LOAD(vmsim_read16, uint16_t, VMSIM_READ)
-DEFINE_LOAD(vmsim_read32, uint32_t, VMSIM_READ)
-DEFINE_LOAD(vmsim_read64, uint64_t, VMSIM_READ)
-DEFINE_LOAD(vmsim_fetch32, uint32_t, VMSIM_FETCH)
-DEFINE_STORE(vmsim_write8, uint8_t)
-DEFINE_STORE(vmsim_write16, uint16_t)
-DEFINE_STORE(vmsim_write32, uint32_t)
-DEFINE_STORE(vmsim_write64, uint64_t)
-
 /* Page-by-page transfer of a byte range (see mmu.h). */
 static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                            uint32_t vaddr, void *buf, uint8_t byte, size_t len, size_t *n_done)
+                            vmsim_vaddr_t vaddr, void *buf, uint8_t byte, size_t len,
+                            size_t *n_done)
 {
     size_t done = 0;
     vmsim_status_t rc = VMSIM_OK;
@@ -560,11 +478,15 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
         return VMSIM_ERR_NULL;
     if (!buf && len && access != VMSIM_WRITE)
         return VMSIM_ERR_NULL;
-    /* no longer than the 4 GiB linear space, and no wrap (len near SIZE_MAX too) */
-    if ((unsigned)mode > VMSIM_USER || (uint64_t)len > 0x100000000ull - vaddr)
+    if ((unsigned)mode > VMSIM_USER)
+        return VMSIM_ERR_INVALID;
+    /* no longer than the linear space and no wrap (len near SIZE_MAX too):
+     * 4 GiB outside IA-32e mode, 2^64 in it */
+    if (m->walk.long_mode ? len && vaddr + (len - 1) < vaddr
+                          : vaddr > 0xffffffffu || (uint64_t)len > 0x100000000ull - vaddr)
         return VMSIM_ERR_INVALID;
     while (done < len && rc == VMSIM_OK) {
-        uint32_t va = vaddr + (uint32_t)done;
+        vmsim_vaddr_t va = vaddr + done;
         size_t chunk = VMSIM_PAGE_SIZE - (va & 0xfff);
         vmsim_result_t res;
         if (chunk > len - done)
@@ -579,13 +501,13 @@ static vmsim_status_t range(vmsim_machine_t *m, vmsim_access_t access, vmsim_mod
     return rc;
 }
 
-vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr, void *buf,
-                                size_t len, size_t *n_done)
+vmsim_status_t vmsim_read_bytes(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
+                                void *buf, size_t len, size_t *n_done)
 {
     return range(m, VMSIM_READ, mode, vaddr, buf, 0, len, n_done);
 }
 
-vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
+vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
                                  const void *buf, size_t len, size_t *n_done)
 {
     if (!buf && len) {
@@ -596,20 +518,23 @@ vmsim_status_t vmsim_write_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t
     return range(m, VMSIM_WRITE, mode, vaddr, (void *)(uintptr_t)buf, 0, len, n_done);
 }
 
-vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode, uint32_t vaddr,
+vmsim_status_t vmsim_fill_bytes(vmsim_machine_t *m, vmsim_mode_t mode, vmsim_vaddr_t vaddr,
                                 uint8_t byte, size_t len, size_t *n_done)
 {
     return range(m, VMSIM_WRITE, mode, vaddr, NULL, byte, len, n_done);
 }
 
 vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access, vmsim_mode_t mode,
-                               uint32_t vaddr, vmsim_translation_t *out)
+                               vmsim_vaddr_t vaddr, vmsim_translation_t *out)
 {
     if (!m || !out)
         return VMSIM_ERR_NULL;
     if ((unsigned)access > VMSIM_FETCH || (unsigned)mode > VMSIM_USER)
         return VMSIM_ERR_INVALID;
     translation_init(m, out, vaddr, access, mode);
+    vmsim_status_t bad = mmu_check_vaddr(m, vaddr, 1);
+    if (bad)
+        return bad;
     if (!m->walk.fmt) {
         out->paddr = vaddr;
         if (!ram_contains(m, vaddr, 1)) {
@@ -618,7 +543,10 @@ vmsim_status_t vmsim_translate(const vmsim_machine_t *m, vmsim_access_t access, 
         }
         return VMSIM_OK;
     }
-    mmu_walk(m, vaddr, access, mode, 1, out);
+    mmu_walk(m, vaddr, access, mode, 1, out, NULL);
+    if (out->outcome == VMSIM_OUTCOME_BUS) /* a bus error writes nothing */
+        for (unsigned i = 0; i < out->n_steps; i++)
+            out->steps[i].new_value = out->steps[i].value;
     return VMSIM_OK;
 }
 
@@ -655,8 +583,6 @@ vmsim_status_t vmsim_set_translation_observer(vmsim_machine_t *m, vmsim_translat
     m->observer_user = user;
     m->fast_on = m->cfg.fast_path && !fn;
     if (!m->fast_on)
-        for (unsigned k = 0; k < FAST_KINDS; k++)
-            for (unsigned i = 0; i < FAST_SLOTS; i++)
-                m->fast[k][i].tag = FAST_NONE;
+        mmu_clear_fast(m);
     return VMSIM_OK;
 }

@@ -11,7 +11,8 @@ static const struct {
     [VMSIM_OK] = {"VMSIM_OK", "success"},
     [VMSIM_ERR_PAGE_FAULT] = {"VMSIM_ERR_PAGE_FAULT", "page fault: see the fault's CR2 and error code"},
     [VMSIM_ERR_BUS] = {"VMSIM_ERR_BUS", "bus error: physical address outside simulated RAM"},
-    [VMSIM_ERR_GP] = {"VMSIM_ERR_GP", "general protection (#GP): the CPU refuses this register value"},
+    [VMSIM_ERR_GP] = {"VMSIM_ERR_GP", "general protection (#GP): the CPU refuses this register "
+                                      "value, INVPCID operand or non-canonical address"},
     [VMSIM_ERR_NULL] = {"VMSIM_ERR_NULL", "a required pointer or handle is NULL"},
     [VMSIM_ERR_INVALID] = {"VMSIM_ERR_INVALID", "invalid argument (size, alignment, range or name)"},
     [VMSIM_ERR_NOMEM] = {"VMSIM_ERR_NOMEM", "the host is out of memory"},
@@ -57,8 +58,8 @@ const char *vmsim_mode_name(vmsim_mode_t mode)
 
 const char *vmsim_level_name(vmsim_level_t level)
 {
-    static const char *const names[] = {"PDPTE", "PDE", "PTE"};
-    return level >= VMSIM_LEVEL_PDPTE && level <= VMSIM_LEVEL_PTE ? names[level] : "-";
+    static const char *const names[] = {"PDPTE", "PDE", "PTE", "PML4E", "PML5E"};
+    return level >= VMSIM_LEVEL_PDPTE && level <= VMSIM_LEVEL_PML5E ? names[level] : "-";
 }
 
 const char *vmsim_fault_reason_text(vmsim_fault_reason_t reason)
@@ -72,6 +73,13 @@ const char *vmsim_fault_reason_text(vmsim_fault_reason_t reason)
     case VMSIM_WHY_SMEP: return "SMEP: supervisor fetch from a user page";
     case VMSIM_WHY_SMAP: return "SMAP: supervisor data access to a user page with AC = 0";
     case VMSIM_WHY_XD: return "execute-disable: fetch from a page with XD = 1";
+    case VMSIM_WHY_PKEY: return "protection key: PKRU forbids this access to the page's key";
     }
     return "unknown reason";
+}
+
+const char *vmsim_paging_name(vmsim_paging_t paging)
+{
+    static const char *const names[] = {"off", "32-bit", "PAE", "4-level", "5-level"};
+    return (unsigned)paging <= VMSIM_PAGING_5LEVEL ? names[paging] : "?";
 }

@@ -6,8 +6,11 @@
  *
  *   lookup   set = vpn & set_mask; a hit is a way whose key matches.
  *            4 KiB entries are probed first; large-page entries (2 MiB in
- *            PAE paging, 4 MiB in 32-bit paging) only when the TLB holds
- *            any, in the set of their own vpn.
+ *            PAE and IA-32e paging, 4 MiB in 32-bit paging, 1 GiB in
+ *            IA-32e paging) only when the TLB holds any of that size, in
+ *            the set of their own vpn.  A key carries the PCID of the
+ *            fill; with PCIDs on, a global way of another PCID also
+ *            matches when the current PCID has no way for the page.
  *   fill     the lowest-numbered invalid way of the set; if none, the
  *            policy's victim.
  *   use      every hit and every fill: used = ++clock (any policy);
@@ -167,15 +170,14 @@ static inline uint32_t oldest(const struct tlb_way *set, uint32_t n_ways, bool f
     return v;
 }
 
-/* A large way may have a shortcut for any of its 512 or 1024 pieces of
- * 4 KiB, in the slots of their page numbers. */
+/* A large way may have a shortcut for any of its 512, 1024 or 262,144
+ * pieces of 4 KiB, in the slots of their page numbers (every slot, for
+ * a 1 GiB way). */
 static __attribute__((noinline)) void drop_fast_large(struct tlb *t, struct tlb_way *w)
 {
     unsigned pieces_log2 = tlb_way_shift(w) - 12;
-    uint32_t first = (w->key >> 2) << pieces_log2;
-    uint32_t n = 1u << pieces_log2;
-    if (n > FAST_SLOTS)
-        n = FAST_SLOTS;
+    uint64_t first = (w->key >> TLB_VPN_SHIFT) << pieces_log2;
+    uint32_t n = pieces_log2 >= FAST_BITS ? FAST_SLOTS : 1u << pieces_log2;
     while (w->fast_kinds) {
         unsigned k = (unsigned)__builtin_ctz(w->fast_kinds);
         for (uint32_t i = 0; i < n; i++) {
@@ -190,8 +192,8 @@ static __attribute__((noinline)) void drop_fast_large(struct tlb *t, struct tlb_
 /* A 4 KiB way has one slot per kind, that of its page number. */
 static inline void drop_fast(struct tlb *t, struct tlb_way *w)
 {
-    uint32_t slot = (w->key >> 2) & FAST_MASK;
-    if ((w->key & 3) != TLB_SIZE_4K) {
+    uint32_t slot = (uint32_t)(w->key >> TLB_VPN_SHIFT) & FAST_MASK;
+    if ((w->key & TLB_CODE_MASK) != TLB_SIZE_4K) {
         drop_fast_large(t, w);
         return;
     }
@@ -208,26 +210,44 @@ void tlb_drop_fast(struct tlb *t, struct tlb_way *w) { drop_fast(t, w); }
 /* Invalidate valid way `w` of set number `set`. */
 static inline void clear_way(struct tlb *t, struct tlb_way *w, uint32_t set)
 {
+    unsigned code = (unsigned)(w->key & TLB_CODE_MASK);
     drop_fast(t, w);
-    if ((w->key & 3) != TLB_SIZE_4K)
+    if (code != TLB_SIZE_4K) {
         t->n_large--;
+        t->n_code[code]--;
+    }
+    if (w->rights & TLB_G)
+        t->n_global--;
     t->n_valid--;
     t->set_valid[set]--;
     w->key = 0;
 }
 
 /* Make invalid way `w` of set `set_index` map the page of vaddr. */
-static inline struct tlb_way *fill_way(struct tlb *t, struct tlb_way *w, uint32_t set_index,
-                                       uint32_t vaddr, unsigned shift, uint64_t pbase,
-                                       unsigned rights)
+static inline unsigned size_code(unsigned shift)
 {
-    unsigned code = shift == 12 ? TLB_SIZE_4K : shift == 21 ? TLB_SIZE_2M : TLB_SIZE_4M;
-    w->key = tlb_key(vaddr, shift, code);
+    return shift == 12   ? TLB_SIZE_4K
+           : shift == 21 ? TLB_SIZE_2M
+           : shift == 22 ? TLB_SIZE_4M
+                         : TLB_SIZE_1G;
+}
+
+static inline struct tlb_way *fill_way(struct tlb *t, struct tlb_way *w, uint32_t set_index,
+                                       vmsim_vaddr_t vaddr, unsigned shift, uint64_t pbase,
+                                       unsigned rights, unsigned pkey)
+{
+    unsigned code = size_code(shift);
+    w->key = tlb_key(vaddr, shift, code, t->tag);
     w->rights = (uint8_t)rights;
+    w->pkey = (uint8_t)pkey;
     w->pbase = pbase;
     w->used = w->filled = ++t->clock;
-    if (code != TLB_SIZE_4K)
+    if (code != TLB_SIZE_4K) {
         t->n_large++;
+        t->n_code[code]++;
+    }
+    if (rights & TLB_G)
+        t->n_global++;
     t->n_valid++;
     t->set_valid[set_index]++;
     t->st->fills++;
@@ -250,21 +270,22 @@ static uint32_t random_way(struct tlb *t)
 
 /* A fill into a full set under PLRU or random, out of line so that the
  * common LRU fill below calls nothing and saves no registers. */
-static __attribute__((noinline)) struct tlb_way *
-fill_other(struct tlb *t, struct tlb_way *set, uint32_t set_index, uint32_t vaddr, unsigned shift,
-           uint64_t pbase, unsigned rights)
+static __attribute__((noinline)) struct tlb_way *fill_other(struct tlb *t, struct tlb_way *set,
+                                                            uint32_t set_index, vmsim_vaddr_t vaddr,
+                                                            unsigned shift, uint64_t pbase,
+                                                            unsigned rights, unsigned pkey)
 {
     uint32_t v = t->cfg.policy == VMSIM_TLB_PLRU ? plru_victim(t, set) : random_way(t);
     evict(t, &set[v], set_index);
-    return fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights);
+    return fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights, pkey);
 }
 
 /* A fill into a wide set: the same choice of way, found through the
  * index, which is kept in step (out of line, like fill_other). */
 static __attribute__((noinline)) struct tlb_way *fill_indexed(struct tlb *t, struct tlb_way *set,
-                                                              uint32_t set_index, uint32_t vaddr,
+                                                              uint32_t set_index, vmsim_vaddr_t vaddr,
                                                               unsigned shift, uint64_t pbase,
-                                                              unsigned rights)
+                                                              unsigned rights, unsigned pkey)
 {
     uint32_t v;
     vmsim_tlb_policy_t p = t->cfg.policy;
@@ -278,19 +299,19 @@ static __attribute__((noinline)) struct tlb_way *fill_indexed(struct tlb *t, str
         tlb_index_clearing(t, set_index * t->n_ways + v);
         evict(t, &set[v], set_index);
     }
-    fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights);
+    fill_way(t, &set[v], set_index, vaddr, shift, pbase, rights, pkey);
     tlb_index_filled(t, set_index * t->n_ways + v);
     return &set[v];
 }
 
-struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t pbase,
-                         unsigned rights)
+struct tlb_way *tlb_fill(struct tlb *t, vmsim_vaddr_t vaddr, unsigned shift, uint64_t pbase,
+                         unsigned rights, unsigned pkey)
 {
-    uint32_t set_index = (vaddr >> shift) & t->set_mask;
+    uint32_t set_index = (uint32_t)tlb_vpn(vaddr, shift) & t->set_mask;
     struct tlb_way *set = &t->ways[(size_t)set_index * t->n_ways];
     struct tlb_way *w = set;
     if (t->index)
-        return fill_indexed(t, set, set_index, vaddr, shift, pbase, rights);
+        return fill_indexed(t, set, set_index, vaddr, shift, pbase, rights, pkey);
     if (t->set_valid[set_index] < t->n_ways) { /* the lowest invalid way */
         while (w->key)
             w++;
@@ -298,9 +319,9 @@ struct tlb_way *tlb_fill(struct tlb *t, uint32_t vaddr, unsigned shift, uint64_t
         w = &set[oldest(set, t->n_ways, t->cfg.policy == VMSIM_TLB_FIFO)];
         evict(t, w, set_index);
     } else {
-        return fill_other(t, set, set_index, vaddr, shift, pbase, rights);
+        return fill_other(t, set, set_index, vaddr, shift, pbase, rights, pkey);
     }
-    return fill_way(t, w, set_index, vaddr, shift, pbase, rights);
+    return fill_way(t, w, set_index, vaddr, shift, pbase, rights, pkey);
 }
 
 /* Invalidate valid way `w` of set number `set` outside a fill: the
@@ -319,31 +340,85 @@ void tlb_invalidate_way(struct tlb *t, struct tlb_way *w)
         forget_way(t, w, (uint32_t)((size_t)(w - t->ways) / t->n_ways));
 }
 
-void tlb_invalidate_page(struct tlb *t, uint32_t vaddr)
+/* A global way of any PCID for page `vpn` of size `code`, or NULL. */
+static struct tlb_way *probe_global(const struct tlb *t, uint64_t vpn, unsigned code)
 {
-    struct tlb_way *w = tlb_probe(t, tlb_key(vaddr, 12, TLB_SIZE_4K), vaddr >> 12);
-    if (w)
-        tlb_invalidate_way(t, w);
-    if (t->n_large) {
-        w = tlb_probe(t, tlb_key(vaddr, 21, TLB_SIZE_2M), vaddr >> 21);
+    struct tlb_way *w = tlb_set(t, vpn);
+    uint64_t want = vpn << TLB_VPN_SHIFT | code;
+    for (uint32_t i = 0; i < t->n_ways; i++)
+        if ((w[i].key & ~TLB_PCID_MASK) == want && (w[i].rights & TLB_G))
+            return &w[i];
+    return NULL;
+}
+
+struct tlb_way *tlb_find_other(const struct tlb *t, vmsim_vaddr_t vaddr)
+{
+    bool globals = t->pcids_on && t->n_global;
+    for (unsigned code = TLB_SIZE_4K; code < TLB_SIZE_CODES; code++) {
+        if (code != TLB_SIZE_4K && !t->n_code[code])
+            continue;
+        uint64_t vpn = tlb_vpn(vaddr, tlb_code_shift(code));
+        struct tlb_way *w = NULL;
+        if (code != TLB_SIZE_4K)
+            w = tlb_probe(t, vpn << TLB_VPN_SHIFT | t->tag | code, vpn);
+        if (!w && globals)
+            w = probe_global(t, vpn, code);
         if (w)
-            tlb_invalidate_way(t, w);
-        w = tlb_probe(t, tlb_key(vaddr, 22, TLB_SIZE_4M), vaddr >> 22);
-        if (w)
-            tlb_invalidate_way(t, w);
+            return w;
+    }
+    return NULL;
+}
+
+void tlb_invalidate_page(struct tlb *t, vmsim_vaddr_t vaddr, uint64_t tag, bool globals)
+{
+    for (unsigned code = TLB_SIZE_4K; code < TLB_SIZE_CODES && t->n_valid; code++) {
+        if (code != TLB_SIZE_4K && !t->n_code[code])
+            continue;
+        uint64_t vpn = tlb_vpn(vaddr, tlb_code_shift(code));
+        uint64_t want = vpn << TLB_VPN_SHIFT | code;
+        struct tlb_way *w = tlb_set(t, vpn);
+        if (t->index && !t->pcids_on) {
+            /* a wide set without PCIDs: every key carries `tag`, so the
+             * index finds the one way there can be */
+            struct tlb_way *hit = tlb_index_find(t, want | tag);
+            if (hit && (globals || !(hit->rights & TLB_G)))
+                tlb_invalidate_way(t, hit);
+            continue;
+        }
+        for (uint32_t i = 0; i < t->n_ways; i++) {
+            if ((w[i].key & ~TLB_PCID_MASK) != want)
+                continue;
+            bool global = w[i].rights & TLB_G;
+            if (globals ? global || (w[i].key & TLB_PCID_MASK) == tag
+                        : !global && (w[i].key & TLB_PCID_MASK) == tag)
+                tlb_invalidate_way(t, &w[i]);
+        }
     }
 }
 
-void tlb_flush(struct tlb *t, bool keep_global)
+/* Invalidate the ways `drop` selects; counts one flush. */
+static void flush_where(struct tlb *t, bool keep_global, bool one_pcid, uint64_t tag)
 {
     t->st->flushes++;
     for (uint32_t s = 0; s < t->n_sets && t->n_valid; s++) {
         struct tlb_way *ways = &t->ways[(size_t)s * t->n_ways];
         for (uint32_t i = 0; i < t->n_ways && t->set_valid[s]; i++) {
-            if (ways[i].key && !(keep_global && (ways[i].rights & TLB_G)))
-                forget_way(t, &ways[i], s);
+            if (!ways[i].key || (keep_global && (ways[i].rights & TLB_G)) ||
+                (one_pcid && (ways[i].key & TLB_PCID_MASK) != tag))
+                continue;
+            forget_way(t, &ways[i], s);
         }
     }
+}
+
+void tlb_flush(struct tlb *t, bool keep_global)
+{
+    flush_where(t, keep_global, false, 0);
+}
+
+void tlb_flush_pcid(struct tlb *t, uint64_t tag)
+{
+    flush_where(t, true, true, tag);
 }
 
 void tlb_describe(const struct tlb *t, uint32_t index, vmsim_tlb_entry_t *out)
@@ -356,7 +431,8 @@ void tlb_describe(const struct tlb *t, uint32_t index, vmsim_tlb_entry_t *out)
     if (!out->valid)
         return;
     unsigned shift = tlb_way_shift(w);
-    out->vaddr = (w->key >> 2) << shift;
+    uint64_t va57 = (w->key >> TLB_VPN_SHIFT) << shift;
+    out->vaddr = (vmsim_vaddr_t)((int64_t)(va57 << 7) >> 7); /* sign-extend bit 56 */
     out->paddr = w->pbase;
     out->page_size = 1u << shift;
     out->writable = w->rights & TLB_W;
@@ -364,4 +440,6 @@ void tlb_describe(const struct tlb *t, uint32_t index, vmsim_tlb_entry_t *out)
     out->executable = !(w->rights & TLB_XD);
     out->dirty = w->rights & TLB_D;
     out->global = w->rights & TLB_G;
+    out->pcid = (unsigned)((w->key & TLB_PCID_MASK) >> TLB_PCID_SHIFT);
+    out->pkey = w->pkey;
 }

@@ -100,12 +100,13 @@ void tlb_index_destroy(struct tlb_index *x)
 
 /* --- key -> way ------------------------------------------------------------ */
 
-static uint32_t home(const struct tlb_index *x, uint32_t key)
+static uint32_t home(const struct tlb_index *x, uint64_t key)
 {
-    return (key * 0x9E3779B1u) >> x->slot_shift;
+    uint32_t folded = (uint32_t)(key ^ (key >> 32));
+    return (folded * 0x9E3779B1u) >> x->slot_shift;
 }
 
-struct tlb_way *tlb_index_find(const struct tlb *t, uint32_t key)
+struct tlb_way *tlb_index_find(const struct tlb *t, uint64_t key)
 {
     const struct tlb_index *x = t->index;
     for (uint32_t i = home(x, key); x->slot[i]; i = (i + 1) & x->slot_mask)

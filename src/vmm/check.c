@@ -421,8 +421,9 @@ static void check_tlb_entry(struct checker *c, int id, const vmsim_tlb_entry_t *
 static void check_tlbs(struct checker *c)
 {
     const vmsim_config_t *cfg = vmsim_get_config(c->k->m);
-    int n_tlbs = cfg->split_tlb ? 2 : 1;
-    for (int id = 0; id < n_tlbs; id++) {
+    for (int id = VMSIM_DTLB; id <= VMSIM_STLB_1G; id++) { /* L1s, the STLB and its 1 GiB array */
+        if (id == VMSIM_ITLB && !cfg->split_tlb)
+            continue; /* the unified TLB is the DTLB */
         uint32_t size = vmsim_tlb_size(c->k->m, (vmsim_tlb_id_t)id);
         for (uint32_t i = 0; i < size; i++) {
             vmsim_tlb_entry_t e;

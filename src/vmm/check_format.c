@@ -88,7 +88,7 @@ static void put_stale(struct line *l, const vmsim_check_problem_t *p)
 {
     uint32_t differ = p->tlb_rights ^ p->table_rights;
     bool moved = p->expected != p->actual || !(p->table_rights & VMSIM_CHECK_RIGHT_MAPPED);
-    put(l, "the %s says ", p->tlb == VMSIM_ITLB ? "ITLB" : "DTLB");
+    put(l, "the %s says ", p->tlb == VMSIM_ITLB ? "ITLB" : p->tlb >= VMSIM_STLB ? "STLB" : "DTLB");
     put_rights(l, p->actual, p->tlb_rights, differ);
     put(l, ", the page tables say ");
     put_rights(l, p->expected, p->table_rights, differ);

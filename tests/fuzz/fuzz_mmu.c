@@ -23,6 +23,12 @@
  * policies): vmsim_create() must refuse them on both machines alike and
  * leave *out untouched; the program then runs on a small default machine.
  *
+ * IA-32e mode is reached too: op_setup_paging builds 4-level or 5-level
+ * tables (with CR4.PCIDE and CR4.PKE at times), vaddrs include
+ * canonical high-half and non-canonical 64-bit addresses, and the
+ * register values include LME, LA57, PCIDE, PKE, PCIDs and CR3 bit 63;
+ * INVPCID and PKRU loads are operations of their own.
+ *
  * A fault handler can be installed.  It decides from a generator seeded
  * identically on both machines: return the fault, map the page through
  * the bus port (PDE, page table, PTE or large page, in 32-bit or PAE
@@ -59,7 +65,7 @@ struct ctx {
     struct handler_state h[N_MACHINES];
     struct observer_state obs[N_MACHINES];
     uint64_t ram;
-    uint32_t recent[8]; /* linear addresses seen in faults, for reuse */
+    vmsim_vaddr_t recent[8]; /* linear addresses seen in faults, for reuse */
 };
 
 /* --- checking helpers ---------------------------------------------------- */
@@ -80,14 +86,15 @@ static void check_one_of(vmsim_status_t rc, const char *what, unsigned allowed)
 #define S(x) (1u << (x))
 #define ACCESS_STATUSES                                                                            \
     (S(VMSIM_OK) | S(VMSIM_ERR_PAGE_FAULT) | S(VMSIM_ERR_BUS) | S(VMSIM_ERR_NULL) |                \
-     S(VMSIM_ERR_INVALID))
+     S(VMSIM_ERR_INVALID) | S(VMSIM_ERR_GP))
 
 static void same_fault(const vmsim_fault_t *a, const vmsim_fault_t *b, const char *what)
 {
     FUZZ_CHECK(a->cr2 == b->cr2 && a->error_code == b->error_code && a->reason == b->reason &&
                    a->access == b->access && a->mode == b->mode && a->level == b->level,
-               "%s: faults differ: cr2 0x%x/0x%x err 0x%x/0x%x why %d/%d", what, a->cr2, b->cr2,
-               a->error_code, b->error_code, a->reason, b->reason);
+               "%s: faults differ: cr2 0x%llx/0x%llx err 0x%x/0x%x why %d/%d", what,
+               (unsigned long long)a->cr2, (unsigned long long)b->cr2, a->error_code, b->error_code,
+               a->reason, b->reason);
 }
 
 static void same_result(const vmsim_result_t *a, const vmsim_result_t *b, const char *what)
@@ -111,9 +118,10 @@ static void same_translation(const vmsim_translation_t *a, const vmsim_translati
                    a->dirty_walk == b->dirty_walk && a->n_steps == b->n_steps &&
                    a->outcome == b->outcome && a->writable == b->writable && a->user == b->user &&
                    a->executable == b->executable && a->cached == b->cached && a->tlb == b->tlb,
-               "%s: translations differ (vaddr 0x%x hit %d/%d walked %d/%d outcome %d/%d)", what,
-               a->vaddr, a->tlb_hit, b->tlb_hit, a->walked, b->walked, a->outcome, b->outcome);
-    FUZZ_CHECK(a->n_steps <= 3, "%s: %u steps", what, a->n_steps);
+               "%s: translations differ (vaddr 0x%llx hit %d/%d walked %d/%d outcome %d/%d)", what,
+               (unsigned long long)a->vaddr, a->tlb_hit, b->tlb_hit, a->walked, b->walked,
+               a->outcome, b->outcome);
+    FUZZ_CHECK(a->n_steps <= VMSIM_MAX_WALK_STEPS, "%s: %u steps", what, a->n_steps);
     for (unsigned i = 0; i < a->n_steps; i++) {
         const vmsim_walk_step_t *x = &a->steps[i], *y = &b->steps[i];
         FUZZ_CHECK(x->level == y->level && x->index == y->index && x->table == y->table &&
@@ -131,27 +139,34 @@ static void same_translation(const vmsim_translation_t *a, const vmsim_translati
 
 static void sane_translation(const vmsim_translation_t *t)
 {
-    FUZZ_CHECK(t->n_steps <= 3, "%u walk steps", t->n_steps);
+    FUZZ_CHECK(t->n_steps <= VMSIM_MAX_WALK_STEPS, "%u walk steps", t->n_steps);
     FUZZ_CHECK((unsigned)t->outcome <= VMSIM_OUTCOME_BUS, "outcome %d", t->outcome);
-    FUZZ_CHECK((unsigned)t->paging <= VMSIM_PAGING_PAE, "paging %d", t->paging);
+    FUZZ_CHECK((unsigned)t->paging <= VMSIM_PAGING_5LEVEL, "paging %d", t->paging);
     if (t->outcome == VMSIM_OUTCOME_OK)
-        FUZZ_CHECK(t->page_size == 4096 || t->page_size == 2u << 20 || t->page_size == 4u << 20,
+        FUZZ_CHECK(t->page_size == 4096 || t->page_size == 2u << 20 || t->page_size == 4u << 20 ||
+                       t->page_size == 1u << 30,
                    "page size %u", t->page_size);
     for (unsigned i = 0; i < t->n_steps; i++)
         FUZZ_CHECK(t->steps[i].width == 4 || t->steps[i].width == 8, "entry width %u",
                    t->steps[i].width);
 }
 
-static void sane_fault(const vmsim_fault_t *f, uint32_t vaddr, unsigned size)
+static void sane_fault(const vmsim_fault_t *f, vmsim_vaddr_t vaddr, unsigned size)
 {
-    FUZZ_CHECK((f->error_code & ~0x1fu) == 0, "error code 0x%x", f->error_code);
-    FUZZ_CHECK((unsigned)f->reason <= VMSIM_WHY_XD && f->reason != VMSIM_WHY_NONE,
+    FUZZ_CHECK((f->error_code & ~0x3fu) == 0, "error code 0x%x", f->error_code);
+    FUZZ_CHECK((unsigned)f->reason <= VMSIM_WHY_PKEY && f->reason != VMSIM_WHY_NONE,
                "fault reason %d", f->reason);
+    FUZZ_CHECK(!(f->error_code & VMSIM_PF_PK) || (f->error_code & VMSIM_PF_P), "PK without P: 0x%x",
+               f->error_code);
     FUZZ_CHECK((unsigned)f->access <= VMSIM_FETCH && (unsigned)f->mode <= VMSIM_USER,
                "fault access %d mode %d", f->access, f->mode);
-    FUZZ_CHECK(f->level >= VMSIM_LEVEL_NONE && f->level <= VMSIM_LEVEL_PTE, "level %d", f->level);
-    FUZZ_CHECK((uint32_t)(f->cr2 - vaddr) < size, "CR2 0x%x outside the access 0x%x+%u", f->cr2,
-               vaddr, size);
+    FUZZ_CHECK(f->level >= VMSIM_LEVEL_NONE && f->level <= VMSIM_LEVEL_PML5E, "level %d", f->level);
+    /* outside IA-32e mode the second page of an access wraps at 4 GiB */
+    vmsim_vaddr_t off = f->cr2 - vaddr;
+    if (vaddr <= 0xffffffffu && f->cr2 <= 0xffffffffu)
+        off = (uint32_t)off;
+    FUZZ_CHECK(off < size, "CR2 0x%llx outside the access 0x%llx+%u", (unsigned long long)f->cr2,
+               (unsigned long long)vaddr, size);
 }
 
 /* Registers, last fault, statistics and TLBs of the two machines agree. */
@@ -186,7 +201,7 @@ static void same_state(struct ctx *c)
                        sa.itlb.lookups == sa.itlb.hits + sa.itlb.misses,
                    "lookups != hits + misses");
     }
-    for (int id = 0; id < 2; id++) {
+    for (int id = 0; id < 4; id++) { /* DTLB, ITLB, STLB, STLB_1G */
         uint32_t n = vmsim_tlb_size(a, (vmsim_tlb_id_t)id);
         FUZZ_CHECK(n == vmsim_tlb_size(b, (vmsim_tlb_id_t)id), "TLB sizes differ");
         for (uint32_t i = 0; i < n; i++) {
@@ -197,23 +212,29 @@ static void same_state(struct ctx *c)
                        y.valid);
             if (!x.valid)
                 continue;
-            FUZZ_CHECK(
-                x.set == y.set && x.way == y.way && x.vaddr == y.vaddr && x.paddr == y.paddr &&
-                    x.page_size == y.page_size && x.writable == y.writable && x.user == y.user &&
-                    x.executable == y.executable && x.dirty == y.dirty && x.global == y.global,
-                "TLB %d entry %u differs: 0x%x->0x%llx vs 0x%x->0x%llx", id, i, x.vaddr,
-                (unsigned long long)x.paddr, y.vaddr, (unsigned long long)y.paddr);
+            FUZZ_CHECK(x.set == y.set && x.way == y.way && x.vaddr == y.vaddr &&
+                           x.paddr == y.paddr && x.page_size == y.page_size &&
+                           x.writable == y.writable && x.user == y.user &&
+                           x.executable == y.executable && x.dirty == y.dirty &&
+                           x.global == y.global && x.pcid == y.pcid && x.pkey == y.pkey,
+                       "TLB %d entry %u differs: 0x%llx->0x%llx vs 0x%llx->0x%llx", id, i,
+                       (unsigned long long)x.vaddr, (unsigned long long)x.paddr,
+                       (unsigned long long)y.vaddr, (unsigned long long)y.paddr);
         }
     }
 }
 
 /* --- choosing arguments ----------------------------------------------------- */
 
-static uint32_t pick_vaddr(struct ctx *c)
+static vmsim_vaddr_t pick_vaddr(struct ctx *c)
 {
     uint8_t how = take8(&c->in);
-    switch (how % 8) {
-    case 0: return take16(&c->in) & 0x7fff; /* low pages */
+    switch (how % 12) {
+    case 8: return 0xffffffff80000000ull | (take16(&c->in) & 0x7fff); /* kernel half */
+    case 9: return (1ull << 47) - 4096 + (take16(&c->in) & 0xfff);    /* top of the lower half */
+    case 10: return take64(&c->in);                                   /* often non-canonical */
+    case 11: return (uint64_t)(take8(&c->in) % 4) << 48 | (take16(&c->in) & 0x7fff); /* 5-level */
+    case 0: return take16(&c->in) & 0x7fff;                                          /* low pages */
     case 1:
         return (uint32_t)(take8(&c->in) % 8) << 12 | (0xff8u + take8(&c->in) % 8); /* page end */
     case 2: return take32(&c->in);
@@ -242,9 +263,20 @@ static uint64_t pick_reg_value(struct ctx *c, vmsim_reg_t reg)
 {
     static const uint32_t cr0s[] = {0,           1,           0x80000001u, 0x80010001u, 0x80000000u,
                                     0x60000001u, 0xa0000001u, 0xc0000001u, 0x10001u};
-    static const uint32_t cr4s[] = {0,    0x10,     0x20,     0x80,     0x90,   0xa0,
-                                    0xb0, 0x100000, 0x200000, 0x300010, 0x1000, 0x800};
-    static const uint32_t cr3s[] = {0x1000, 0x3000, 0x3020, 0x4000, 0x1018, 0xfffff000u, 0};
+    static const uint32_t cr4s[] = {0,      0x10,     0x20,     0x80,     0x90,     0xa0,
+                                    0xb0,   0x100000, 0x200000, 0x300010, 0x1000,   0x800,
+                                    0x1020, 0x20020,  0x400020, 0x420020, 0x4200a0, 0x1000000};
+    static const uint64_t cr3s[] = {0x1000,
+                                    0x3000,
+                                    0x3020,
+                                    0x4000,
+                                    0x1018,
+                                    0xfffff000u,
+                                    0,
+                                    0x3005,
+                                    0x8000000000003005ull,
+                                    0x8000000000003000ull,
+                                    0x10000000003000ull};
     static const uint64_t efers[] = {0, 0x800, 0x100, 0x900, 0x400, 0x1, 1ull << 40};
     uint8_t how = take8(&c->in);
     if (how % 4 == 3)
@@ -283,9 +315,12 @@ static void observe(void *user, const vmsim_translation_t *t)
     o->last = *t;
 }
 
-/* Map the page of `cr2` through the bus port, building what is missing. */
-static void map_page(vmsim_machine_t *m, uint32_t cr2, uint32_t r)
+/* Map the page of `cr2` through the bus port, building what is missing
+ * (32-bit and PAE paging; in IA-32e mode it does nothing). */
+static void map_page(vmsim_machine_t *m, vmsim_vaddr_t cr2, uint32_t r)
 {
+    if (vmsim_paging_mode(m) >= VMSIM_PAGING_4LEVEL)
+        return;
     uint64_t cr3 = 0, cr4 = 0;
     vmsim_read_reg(m, VMSIM_REG_CR3, &cr3);
     vmsim_read_reg(m, VMSIM_REG_CR4, &cr4);
@@ -340,7 +375,8 @@ static vmsim_fault_action_t handler(vmsim_machine_t *m, const vmsim_fault_t *f, 
     uint64_t cr2 = 0;
     FUZZ_CHECK(h->depth == 0, "the fault handler was re-entered");
     FUZZ_CHECK(vmsim_read_reg(m, VMSIM_REG_CR2, &cr2) == VMSIM_OK && cr2 == f->cr2,
-               "CR2 0x%llx is not the fault's 0x%x", (unsigned long long)cr2, f->cr2);
+               "CR2 0x%llx is not the fault's 0x%llx", (unsigned long long)cr2,
+               (unsigned long long)f->cr2);
     vmsim_fault_t last;
     vmsim_last_fault(m, &last);
     same_fault(&last, f, "handler: last fault vs its argument");
@@ -389,7 +425,7 @@ static void op_access(struct ctx *c)
 {
     vmsim_access_t kind = (vmsim_access_t)(take8(&c->in) % 4);
     vmsim_mode_t mode = (vmsim_mode_t)(take8(&c->in) % 3);
-    uint32_t vaddr = pick_vaddr(c);
+    vmsim_vaddr_t vaddr = pick_vaddr(c);
     unsigned size = pick_size(c);
     uint8_t opts = take8(&c->in);
     uint64_t value = take64(&c->in);
@@ -409,10 +445,14 @@ static void op_access(struct ctx *c)
         }
         FUZZ_CHECK(res[i].status == rc, "vmsim_access: returned %d, res.status %d", rc,
                    res[i].status);
+        bool wide = vmsim_paging_mode(c->m[i]) >= VMSIM_PAGING_4LEVEL;
         if (rc == VMSIM_ERR_INVALID)
             FUZZ_CHECK((unsigned)kind > VMSIM_FETCH || (unsigned)mode > VMSIM_USER ||
-                           (size != 1 && size != 2 && size != 4 && size != 8),
+                           (size != 1 && size != 2 && size != 4 && size != 8) ||
+                           (!wide && vaddr > 0xffffffffu) || (wide && vaddr + size < vaddr),
                        "vmsim_access refused a valid access");
+        if (rc == VMSIM_ERR_GP)
+            FUZZ_CHECK(wide, "#GP outside IA-32e mode");
         if (rc == VMSIM_OK && !(opts & 2))
             FUZZ_CHECK(res[i].paddr < c->ram, "paddr 0x%llx outside RAM",
                        (unsigned long long)res[i].paddr);
@@ -421,7 +461,7 @@ static void op_access(struct ctx *c)
             vmsim_fault_t last;
             vmsim_last_fault(c->m[i], &last);
             same_fault(&last, &res[i].fault, "vmsim_last_fault vs the result");
-            c->recent[c->in.pos % 8] = res[i].fault.cr2 & ~0xfffu;
+            c->recent[c->in.pos % 8] = res[i].fault.cr2 & ~0xfffull;
         }
     }
     same_result(&res[0], &res[1], "vmsim_access");
@@ -432,7 +472,7 @@ static void op_typed(struct ctx *c)
 {
     uint8_t which = take8(&c->in) % 10;
     vmsim_mode_t mode = (vmsim_mode_t)(take8(&c->in) % 3);
-    uint32_t vaddr = pick_vaddr(c);
+    vmsim_vaddr_t vaddr = pick_vaddr(c);
     uint64_t value = take64(&c->in);
     bool null_out = take8(&c->in) % 8 == 0;
     vmsim_status_t rc[N_MACHINES];
@@ -485,8 +525,8 @@ static void op_range(struct ctx *c)
 {
     uint8_t which = take8(&c->in) % 3;
     vmsim_mode_t mode = (vmsim_mode_t)(take8(&c->in) % 3);
-    uint32_t vaddr = pick_vaddr(c);
-    size_t len = pick_range_len(c, vaddr);
+    vmsim_vaddr_t vaddr = pick_vaddr(c);
+    size_t len = pick_range_len(c, (uint32_t)vaddr);
     size_t in_buf = len < MAX_RANGE ? len : MAX_RANGE;
     uint8_t opts = take8(&c->in);
     static uint8_t buf[N_MACHINES][MAX_RANGE];
@@ -507,9 +547,11 @@ static void op_range(struct ctx *c)
         if (pd && rc[i] != VMSIM_ERR_NULL && rc[i] != VMSIM_ERR_INVALID)
             FUZZ_CHECK(done[i] <= len && (rc[i] != VMSIM_OK || done[i] == len),
                        "n_done %zu of %zu with %s", done[i], len, vmsim_status_name(rc[i]));
-        if (len > (1ull << 32) - vaddr && rc[i] != VMSIM_ERR_NULL) /* no overflow here */
+        if (vmsim_paging_mode(c->m[i]) < VMSIM_PAGING_4LEVEL && vaddr <= UINT32_MAX &&
+            len > (1ull << 32) - vaddr && rc[i] != VMSIM_ERR_NULL) /* no overflow here */
             FUZZ_CHECK(rc[i] == VMSIM_ERR_INVALID && (!pd || done[i] == 0),
-                       "a range of %zu bytes at 0x%x wrapping past 4 GiB gave %s", len, vaddr,
+                       "a range of %zu bytes at 0x%llx wrapping past 4 GiB gave %s", len,
+                       (unsigned long long)vaddr,
                        vmsim_status_name(rc[i]));
     }
     FUZZ_CHECK(rc[0] == rc[1] && done[0] == done[1], "byte range %u: %s/%zu vs %s/%zu", which,
@@ -562,15 +604,15 @@ static void op_reg(struct ctx *c)
     for (int i = 0; i < N_MACHINES; i++) {
         rc[i] = vmsim_write_reg(c->m[i], reg, value);
         check_one_of(rc[i], "vmsim_write_reg",
-                     S(VMSIM_OK) | S(VMSIM_ERR_GP) | S(VMSIM_ERR_BUS) | S(VMSIM_ERR_UNSUPPORTED) |
-                         S(VMSIM_ERR_INVALID));
+                     S(VMSIM_OK) | S(VMSIM_ERR_GP) | S(VMSIM_ERR_BUS) | S(VMSIM_ERR_INVALID));
         if ((unsigned)reg >= VMSIM_REG_COUNT)
             FUZZ_CHECK(rc[i] == VMSIM_ERR_INVALID, "unknown register gave %s",
                        vmsim_status_name(rc[i]));
         uint64_t back = 0;
         if (rc[i] == VMSIM_OK && reg != VMSIM_REG_EFER) {
             FUZZ_CHECK(vmsim_read_reg(c->m[i], reg, &back) == VMSIM_OK, "read back");
-            FUZZ_CHECK(back == value, "register %d reads 0x%llx after loading 0x%llx", reg,
+            FUZZ_CHECK(back == (reg == VMSIM_REG_CR3 ? value & ~VMSIM_CR3_NOFLUSH : value),
+                       "register %d reads 0x%llx after loading 0x%llx", reg,
                        (unsigned long long)back, (unsigned long long)value);
         }
     }
@@ -578,13 +620,54 @@ static void op_reg(struct ctx *c)
                vmsim_status_name(rc[0]), vmsim_status_name(rc[1]));
 }
 
-/* Identity-map the first 4 MiB (32-bit) or 2 MiB (PAE) and turn paging on:
- * gets the fuzzer to interesting states quickly. */
+/* IA-32e mode: (PML5 at 0x7000 ->) PML4 at 0x3000 -> PDPT 0x6000 -> PD
+ * 0x4000 -> PT 0x5000 identity-maps the first 2 MiB, the PD's second
+ * entry is a 2 MiB page, the PDPT's second a 1 GiB page at 0, and the
+ * kernel half (PML4 511) leads to the same PDPT; keys in the leaves. */
+static void setup_ia32e(struct ctx *c, uint8_t opts, uint32_t flags, uint32_t holes)
+{
+    const uint64_t dir = VMSIM_PTE_P | VMSIM_PTE_RW | VMSIM_PTE_US;
+    bool five = opts & 32;
+    for (int i = 0; i < N_MACHINES; i++) {
+        vmsim_machine_t *m = c->m[i];
+        vmsim_bus_write64(m, 0x7000, 0x3000 | dir);
+        vmsim_bus_write64(m, 0x3000, 0x6000 | dir);
+        vmsim_bus_write64(m, 0x3000 + 8 * 511, 0x6000 | dir);
+        vmsim_bus_write64(m, 0x6000, 0x4000 | dir);
+        vmsim_bus_write64(m, 0x6008, 0 | flags | VMSIM_PTE_PS);
+        vmsim_bus_write64(m, 0x4000, 0x5000 | dir);
+        vmsim_bus_write64(m, 0x4008, 0x200000 | flags | VMSIM_PTE_PS);
+        for (uint32_t k = 0; k < 512; k++)
+            vmsim_bus_write64(
+                m, 0x5000 + 8 * k,
+                (holes >> (k % 32) & 1) ? 0 : (uint64_t)k << 12 | flags | (uint64_t)(k % 16) << 59);
+        vmsim_write_reg(m, VMSIM_REG_EFER, VMSIM_EFER_LME | ((opts & 8) ? VMSIM_EFER_NXE : 0));
+        vmsim_write_reg(m, VMSIM_REG_CR4,
+                        VMSIM_CR4_PAE | (five ? VMSIM_CR4_LA57 : 0) |
+                            ((opts & 2) ? VMSIM_CR4_PGE : 0) | ((opts & 64) ? VMSIM_CR4_PKE : 0));
+        vmsim_write_reg(m, VMSIM_REG_CR3, five ? 0x7000 : 0x3000);
+        vmsim_write_reg(m, VMSIM_REG_CR0,
+                        VMSIM_CR0_PG | VMSIM_CR0_PE | ((opts & 4) ? VMSIM_CR0_WP : 0));
+        if (opts & 128) {
+            uint64_t cr4 = 0;
+            vmsim_read_reg(m, VMSIM_REG_CR4, &cr4);
+            vmsim_write_reg(m, VMSIM_REG_CR4, cr4 | VMSIM_CR4_PCIDE);
+            vmsim_write_reg(m, VMSIM_REG_CR3, (five ? 0x7000 : 0x3000) | (holes & 0xfff));
+        }
+    }
+}
+
+/* Identity-map the first 4 MiB (32-bit) or 2 MiB (PAE) and turn paging on
+ * (or IA-32e paging, above): gets the fuzzer to interesting states quickly. */
 static void op_setup_paging(struct ctx *c)
 {
     uint8_t opts = take8(&c->in);
     uint32_t flags = VMSIM_PTE_P | (take8(&c->in) & 0x1e6u);
     uint32_t holes = take32(&c->in);
+    if (opts & 16) {
+        setup_ia32e(c, opts, flags, holes);
+        return;
+    }
     for (int i = 0; i < N_MACHINES; i++) {
         vmsim_machine_t *m = c->m[i];
         if (opts & 1) {
@@ -614,7 +697,7 @@ static void op_translate(struct ctx *c)
 {
     vmsim_access_t kind = (vmsim_access_t)(take8(&c->in) % 4);
     vmsim_mode_t mode = (vmsim_mode_t)(take8(&c->in) % 3);
-    uint32_t vaddr = pick_vaddr(c);
+    vmsim_vaddr_t vaddr = pick_vaddr(c);
     vmsim_translation_t t[N_MACHINES];
     vmsim_status_t rc[N_MACHINES];
     for (int i = 0; i < N_MACHINES; i++) {
@@ -624,7 +707,8 @@ static void op_translate(struct ctx *c)
         vmsim_read_reg(c->m[i], VMSIM_REG_CR2, &cr2_before);
         memset(&t[i], 0, sizeof t[i]);
         rc[i] = vmsim_translate(c->m[i], kind, mode, vaddr, &t[i]);
-        check_one_of(rc[i], "vmsim_translate", S(VMSIM_OK) | S(VMSIM_ERR_INVALID));
+        check_one_of(rc[i], "vmsim_translate",
+                     S(VMSIM_OK) | S(VMSIM_ERR_INVALID) | S(VMSIM_ERR_GP));
         vmsim_get_stats(c->m[i], VMSIM_BANK_PROGRAM, &after);
         vmsim_read_reg(c->m[i], VMSIM_REG_CR2, &cr2_after);
         FUZZ_CHECK(memcmp(&before, &after, sizeof before) == 0 && cr2_before == cr2_after,
@@ -641,28 +725,29 @@ static void op_translate(struct ctx *c)
 
 static void op_tlb(struct ctx *c)
 {
-    vmsim_tlb_id_t id = (vmsim_tlb_id_t)(take8(&c->in) % 3);
+    vmsim_tlb_id_t id = (vmsim_tlb_id_t)(take8(&c->in) % 5);
     uint32_t index = take8(&c->in) & 1 ? take32(&c->in) : take16(&c->in) % 300;
     for (int i = 0; i < N_MACHINES; i++) {
         vmsim_tlb_entry_t e;
         vmsim_status_t rc = vmsim_tlb_entry(c->m[i], id, index, &e);
         check_one_of(rc, "vmsim_tlb_entry", S(VMSIM_OK) | S(VMSIM_ERR_INVALID));
-        if ((unsigned)id <= VMSIM_ITLB)
+        if ((unsigned)id <= VMSIM_STLB_1G)
             FUZZ_CHECK((rc == VMSIM_OK) == (index < vmsim_tlb_size(c->m[i], id)),
                        "tlb_entry %u of %u gave %s", index, vmsim_tlb_size(c->m[i], id),
                        vmsim_status_name(rc));
         FUZZ_CHECK(vmsim_tlb_entry(c->m[i], id, index, NULL) == VMSIM_ERR_NULL, "NULL out");
         if (rc == VMSIM_OK && e.valid)
-            FUZZ_CHECK(e.page_size == 4096 || e.page_size == 2u << 20 || e.page_size == 4u << 20,
+            FUZZ_CHECK(e.page_size == 4096 || e.page_size == 2u << 20 || e.page_size == 4u << 20 ||
+                           e.page_size == 1u << 30,
                        "TLB page size %u", e.page_size);
     }
 }
 
 static void op_misc(struct ctx *c)
 {
-    uint8_t which = take8(&c->in) % 10;
+    uint8_t which = take8(&c->in) % 12;
     uint32_t arg = take32(&c->in);
-    uint32_t vaddr = which == 0 ? pick_vaddr(c) : 0;
+    vmsim_vaddr_t vaddr = which == 0 || which == 10 ? pick_vaddr(c) : 0;
     for (int i = 0; i < N_MACHINES; i++) {
         vmsim_machine_t *m = c->m[i];
         vmsim_status_t rc = VMSIM_OK;
@@ -701,6 +786,14 @@ static void op_misc(struct ctx *c)
             c->h[i].rng = arg | 1;
             rc = vmsim_set_fault_handler(m, (arg & 6) ? handler : NULL, &c->h[i]);
             break;
+        case 10: { /* INVPCID with any operands: OK or #GP, alike on both */
+            rc = vmsim_invpcid(m, arg % 6, (arg >> 3) % 0x1003, vaddr);
+            check_one_of(rc, "invpcid", S(VMSIM_OK) | S(VMSIM_ERR_GP));
+            FUZZ_CHECK(arg % 6 <= 3 || rc == VMSIM_ERR_GP, "invpcid type %u accepted", arg % 6);
+            rc = VMSIM_OK;
+            break;
+        }
+        case 11: rc = vmsim_write_reg(m, VMSIM_REG_PKRU, arg); break;
         default: rc = vmsim_set_stats_bank(m, VMSIM_BANK_PROGRAM, NULL); break;
         }
         check_status(rc, "misc op");
@@ -807,6 +900,14 @@ static void pick_config(struct bytes *in, vmsim_config_t *cfg)
     if (tlb & 2) {
         cfg->dtlb = pick_tlb(in);
         cfg->itlb = pick_tlb(in);
+    }
+    if (tlb & 4) { /* a second-level TLB, and its 1 GiB array */
+        cfg->stlb = pick_tlb(in);
+        cfg->stlb_1g = pick_tlb(in);
+    }
+    if (tlb & 8) { /* paging-structure caches */
+        cfg->psc_pde = cfg->psc_pdpte = pick_tlb(in);
+        cfg->psc_pml4e = cfg->psc_pml5e = pick_tlb(in);
     }
 }
 
