@@ -527,6 +527,11 @@ static void op_range(struct ctx *c)
     vmsim_mode_t mode = (vmsim_mode_t)(take8(&c->in) % 3);
     vmsim_vaddr_t vaddr = pick_vaddr(c);
     size_t len = pick_range_len(c, (uint32_t)vaddr);
+    /* past 4 GiB is no wrap in IA-32e mode: such a range is valid there
+     * and would overrun the buffers, so it stays within them */
+    if (vmsim_paging_mode(c->m[0]) >= VMSIM_PAGING_4LEVEL && len > MAX_RANGE &&
+        vaddr + (len - 1) >= vaddr)
+        len %= MAX_RANGE;
     size_t in_buf = len < MAX_RANGE ? len : MAX_RANGE;
     uint8_t opts = take8(&c->in);
     static uint8_t buf[N_MACHINES][MAX_RANGE];
