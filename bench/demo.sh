@@ -145,11 +145,15 @@ say "results"
 echo "traces, CSVs and tables: $OUT"
 if [ ${#pngs[@]} -gt 0 ]; then
     for p in "${pngs[@]}"; do
-        n=$(basename "$p" -sweep.png)
         echo "plot: $p"
-        echo "      $n: data TLB miss rate (log scale) against TLB entries, one curve per associativity"
+        case "$p" in
+        *-paging.png)
+            echo "      $(basename "$p" -paging.png): page-fault rate against frames for fifo, clock, lru, opt" ;;
+        *)
+            echo "      $(basename "$p" -sweep.png): data TLB miss rate (log scale) against TLB entries, one curve per associativity" ;;
+        esac
     done
-    echo "      (all on the same axes: lower is better; where curves part, associativity matters)"
+    echo "      (the TLB figures share their axes: lower is better; where curves part, associativity matters)"
 else
     echo "plots skipped: install gnuplot-nox (or python3-matplotlib) to get them"
 fi
